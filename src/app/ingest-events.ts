@@ -1,0 +1,124 @@
+/**
+ * Ingest a batch of events: validate every one, and only if all are valid, resolve identities and
+ * store them in one transaction. `messageId` is the idempotency key: an event already stored is
+ * skipped (and counted as a duplicate), so replaying a file or a request changes nothing.
+ */
+import { randomBytes, createHash } from 'node:crypto';
+import { normalizeEvent, type NormalizedEvent, type ValidationIssue } from '../domain/events/normalize.js';
+import type { CurrencySettings } from '../domain/money/money.js';
+import { lookupKeys, resolveIdentities } from '../domain/profile/identity.js';
+import type { Result } from '../domain/result.js';
+import { err, ok } from '../domain/result.js';
+import type { CustomerRowUpdate, EventStore, ProfileFields } from './ports.js';
+
+export interface EventIssue extends ValidationIssue {
+  /** Position of the event in the batch (0-based). */
+  readonly index: number;
+}
+
+export interface IngestSummary {
+  readonly accepted: number;
+  readonly duplicates: number;
+}
+
+export const newCustomerId = (): string => `cus_${randomBytes(10).toString('hex')}`;
+export const deriveMessageId = (canonicalJson: string): string =>
+  `auto-${createHash('sha256').update(canonicalJson).digest('hex').slice(0, 32)}`;
+
+export interface NormalizeBatchOptions {
+  readonly currency: CurrencySettings;
+  readonly receivedAt: string;
+  readonly batchContext?: Readonly<Record<string, unknown>>;
+}
+
+/** Validates every event; returns all issues with their index, or the normalised events. */
+export function normalizeBatch(
+  raw: readonly unknown[],
+  options: NormalizeBatchOptions,
+): Result<NormalizedEvent[], EventIssue[]> {
+  const events: NormalizedEvent[] = [];
+  const issues: EventIssue[] = [];
+  const ctx = { ...options, deriveMessageId };
+  raw.forEach((r, index) => {
+    const n = normalizeEvent(r, ctx);
+    if (n.ok) events.push(n.value);
+    else for (const i of n.error) issues.push({ ...i, index });
+  });
+  return issues.length > 0 ? err(issues) : ok(events);
+}
+
+/** Stores already-validated events exactly once each, in one transaction. */
+export async function storeEvents(
+  store: EventStore,
+  events: readonly NormalizedEvent[],
+  receivedAt: string,
+): Promise<IngestSummary> {
+  if (events.length === 0) return { accepted: 0, duplicates: 0 };
+  return store.inWriteTransaction(async (w) => {
+    const unique = new Map<string, NormalizedEvent>();
+    for (const e of events) if (!unique.has(e.messageId)) unique.set(e.messageId, e);
+    const existing = await w.existingMessageIds([...unique.keys()]);
+    const fresh = [...unique.values()].filter((e) => !existing.has(e.messageId));
+    if (fresh.length === 0) return { accepted: 0, duplicates: events.length };
+
+    const keys = new Set<string>();
+    for (const e of fresh) for (const k of lookupKeys(e.identity)) keys.add(k);
+    const { state, profiles } = await w.loadIdentities([...keys]);
+    const resolution = resolveIdentities(state, fresh, newCustomerId);
+
+    const updates = profileUpdates(fresh, resolution.customerIds, profiles);
+    await w.write({
+      events: fresh.map((event, i) => ({ event, customerId: resolution.customerIds[i] as string })),
+      resolution,
+      profiles: updates,
+      receivedAt,
+    });
+    return { accepted: fresh.length, duplicates: events.length - fresh.length };
+  });
+}
+
+/** Latest email, phone, time zone and traits per customer, only where they differ from what is stored. */
+function profileUpdates(
+  events: readonly NormalizedEvent[],
+  customerIds: readonly string[],
+  known: ReadonlyMap<string, ProfileFields>,
+): CustomerRowUpdate[] {
+  const next = new Map<string, { -readonly [K in keyof CustomerRowUpdate]: CustomerRowUpdate[K] }>();
+  events.forEach((e, i) => {
+    const id = customerIds[i] as string;
+    const base = known.get(id);
+    const cur = next.get(id) ?? {
+      id,
+      email: base?.email ?? null,
+      phone: base?.phone ?? null,
+      timezone: base?.timezone ?? null,
+      traits: base?.traits ?? null,
+    };
+    if (e.identity.email !== undefined) cur.email = e.identity.email;
+    if (e.identity.phone !== undefined) cur.phone = e.identity.phone;
+    if (e.timezone !== null) cur.timezone = e.timezone;
+    if (e.traits !== null && e.type === 'identify') cur.traits = { ...(cur.traits ?? {}), ...e.traits };
+    next.set(id, cur);
+  });
+  return [...next.values()].filter((u) => {
+    const base = known.get(u.id);
+    return (
+      !base ||
+      base.email !== u.email ||
+      base.phone !== u.phone ||
+      base.timezone !== u.timezone ||
+      JSON.stringify(base.traits) !== JSON.stringify(u.traits)
+    );
+  });
+}
+
+/** Validates then stores: a batch with any invalid event stores nothing. */
+export async function ingestBatch(
+  store: EventStore,
+  raw: readonly unknown[],
+  options: NormalizeBatchOptions,
+): Promise<Result<IngestSummary, EventIssue[]>> {
+  const normalized = normalizeBatch(raw, options);
+  if (!normalized.ok) return normalized;
+  return ok(await storeEvents(store, normalized.value, options.receivedAt));
+}

@@ -1,0 +1,45 @@
+/**
+ * What the use cases need from the outside world. `src/store` implements these over Kysely;
+ * tests may implement them over anything.
+ */
+import type { NormalizedEvent } from '../domain/events/normalize.js';
+import type { CurrencySettings } from '../domain/money/money.js';
+import type { IdentityKey, IdentityState, Resolution } from '../domain/profile/identity.js';
+
+export interface ProfileFields {
+  readonly email: string | null;
+  readonly phone: string | null;
+  readonly timezone: string | null;
+  readonly traits: Readonly<Record<string, unknown>> | null;
+}
+
+export interface CustomerRowUpdate extends ProfileFields {
+  readonly id: string;
+}
+
+/** Everything one batch of fresh events writes, in one transaction. */
+export interface BatchWrite {
+  readonly events: ReadonlyArray<{ readonly event: NormalizedEvent; readonly customerId: string }>;
+  readonly resolution: Resolution;
+  /** Profile fields of new customers and changed fields of known ones. */
+  readonly profiles: readonly CustomerRowUpdate[];
+  readonly receivedAt: string;
+}
+
+export interface EventBatchWriter {
+  existingMessageIds(messageIds: readonly string[]): Promise<Set<string>>;
+  loadIdentities(keys: readonly IdentityKey[]): Promise<{
+    state: IdentityState;
+    profiles: ReadonlyMap<string, ProfileFields>;
+  }>;
+  write(batch: BatchWrite): Promise<void>;
+}
+
+export interface EventStore {
+  /** Runs `fn` in one write transaction serialised with every other event writer. */
+  inWriteTransaction<T>(fn: (w: EventBatchWriter) => Promise<T>): Promise<T>;
+}
+
+export interface SettingsStore {
+  currencySettings(): Promise<CurrencySettings>;
+}

@@ -1,0 +1,140 @@
+/** Reads a customer's unified profile: identities, order totals, consent, merge history. */
+import { sql } from 'kysely';
+import type { Store } from './database.js';
+
+export interface CustomerProfile {
+  id: string;
+  userId: string | null;
+  email: string | null;
+  phone: string | null;
+  timezone: string | null;
+  traits: Record<string, unknown> | null;
+  firstSeenAt: string;
+  lastSeenAt: string | null;
+  identities: Array<{ kind: string; value: string }>;
+  orders: {
+    count: number;
+    currency: string;
+    /** Gross order totals in the base currency's minor units, cancelled orders excluded. */
+    revenueMinor: number;
+    refundedMinor: number;
+    netRevenueMinor: number;
+    firstOrderAt: string | null;
+    lastOrderAt: string | null;
+  };
+  consent: Array<{ channel: string; purpose: string; granted: boolean; updatedAt: string }>;
+  mergedFrom: Array<{ customerId: string; at: string }>;
+}
+
+/**
+ * Finds a customer by Patron id (`cus_…`) or the store's own userId; follows merges to the survivor.
+ * Returns null when no such customer exists.
+ */
+export async function findCustomerProfile(
+  store: Store,
+  idOrUserId: string,
+  baseCurrency: string,
+): Promise<CustomerProfile | null> {
+  const db = store.db;
+  let id: string | undefined = (
+    await db
+      .selectFrom('identities')
+      .select('customer_id')
+      .where('key', '=', `user:${idOrUserId}`)
+      .executeTakeFirst()
+  )?.customer_id;
+  if (id === undefined) {
+    id = (await db.selectFrom('customers').select('id').where('id', '=', idOrUserId).executeTakeFirst())?.id;
+  }
+  for (let hops = 0; id !== undefined && hops < 100; hops++) {
+    const row = await db.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) return null;
+    if (row.merged_into !== null) {
+      id = row.merged_into;
+      continue;
+    }
+    const customerId = row.id;
+    const [identities, orderAgg, refunds, lastSeen, consents, merges] = await Promise.all([
+      db
+        .selectFrom('identities')
+        .select(['kind', 'value'])
+        .where('customer_id', '=', customerId)
+        .orderBy('key')
+        .execute(),
+      db
+        .selectFrom('orders')
+        .select((eb) => [
+          eb.fn.countAll<number>().as('count'),
+          eb.fn.coalesce(eb.fn.sum<number>('base_total_minor'), sql<number>`0`).as('revenue'),
+          eb.fn.min('placed_at').as('first'),
+          eb.fn.max('placed_at').as('last'),
+        ])
+        .where('customer_id', '=', customerId)
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('order_updates')
+                .select('message_id')
+                .whereRef('order_updates.order_id', '=', 'orders.order_id')
+                .where('order_updates.kind', '=', 'cancelled'),
+            ),
+          ),
+        )
+        .executeTakeFirstOrThrow(),
+      db
+        .selectFrom('order_updates')
+        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('base_amount_minor'), sql<number>`0`).as('refunded'))
+        .where('customer_id', '=', customerId)
+        .where('kind', '=', 'refunded')
+        .executeTakeFirstOrThrow(),
+      db
+        .selectFrom('events')
+        .select((eb) => eb.fn.max('timestamp').as('last'))
+        .where('customer_id', '=', customerId)
+        .executeTakeFirst(),
+      db
+        .selectFrom('consents')
+        .selectAll()
+        .where('customer_id', '=', customerId)
+        .orderBy('channel')
+        .orderBy('purpose')
+        .execute(),
+      db
+        .selectFrom('customer_merges')
+        .select(['from_customer_id', 'at'])
+        .where('into_customer_id', '=', customerId)
+        .orderBy('at')
+        .execute(),
+    ]);
+    const revenue = Number(orderAgg.revenue);
+    const refunded = Number(refunds.refunded);
+    return {
+      id: customerId,
+      userId: row.user_id,
+      email: row.email,
+      phone: row.phone,
+      timezone: row.timezone,
+      traits: row.traits === null ? null : (JSON.parse(row.traits) as Record<string, unknown>),
+      firstSeenAt: row.created_at,
+      lastSeenAt: lastSeen?.last ?? null,
+      identities: identities.map((i) => ({ kind: i.kind, value: i.value })),
+      orders: {
+        count: Number(orderAgg.count),
+        currency: baseCurrency,
+        revenueMinor: revenue,
+        refundedMinor: refunded,
+        netRevenueMinor: revenue - refunded,
+        firstOrderAt: orderAgg.first ?? null,
+        lastOrderAt: orderAgg.last ?? null,
+      },
+      consent: consents.map((c) => ({
+        channel: c.channel,
+        purpose: c.purpose,
+        granted: c.granted === 1,
+        updatedAt: c.updated_at,
+      })),
+      mergedFrom: merges.map((m) => ({ customerId: m.from_customer_id, at: m.at })),
+    };
+  }
+  return null;
+}

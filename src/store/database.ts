@@ -1,0 +1,202 @@
+/**
+ * The database: table types for Kysely, and a connection for a `sqlite:` or `postgres://` URL.
+ * Times are ISO 8601 UTC strings (`2025-03-04T10:11:12.000Z`, sortable as text on both backends);
+ * money is integer minor units; booleans are 0/1 integers; JSON is text.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+
+export interface CustomersTable {
+  id: string;
+  user_id: string | null;
+  email: string | null;
+  phone: string | null;
+  timezone: string | null;
+  traits: string | null;
+  created_at: string;
+  merged_into: string | null;
+}
+
+export interface IdentitiesTable {
+  key: string;
+  kind: string;
+  value: string;
+  customer_id: string;
+  created_at: string;
+}
+
+export interface CustomerMergesTable {
+  id: string;
+  from_customer_id: string;
+  into_customer_id: string;
+  at: string;
+  message_id: string;
+  keys: string;
+}
+
+export interface EventsTable {
+  message_id: string;
+  type: string;
+  name: string | null;
+  known: number;
+  customer_id: string;
+  timestamp: string;
+  received_at: string;
+  payload: string;
+}
+
+export interface OrdersTable {
+  order_id: string;
+  customer_id: string;
+  message_id: string;
+  placed_at: string;
+  currency: string;
+  total_minor: number;
+  base_total_minor: number;
+  revenue_minor: number | null;
+  discount_minor: number;
+  base_discount_minor: number;
+  shipping_minor: number;
+  tax_minor: number;
+  coupon: string | null;
+  item_count: number;
+}
+
+export interface OrderLinesTable {
+  order_id: string;
+  line_no: number;
+  product_id: string | null;
+  sku: string | null;
+  name: string | null;
+  category: string | null;
+  price_minor: number | null;
+  base_price_minor: number | null;
+  quantity: number;
+}
+
+export interface OrderUpdatesTable {
+  message_id: string;
+  order_id: string | null;
+  customer_id: string;
+  kind: string;
+  at: string;
+  amount_minor: number | null;
+  currency: string | null;
+  base_amount_minor: number | null;
+  reason: string | null;
+}
+
+export interface ConsentsTable {
+  customer_id: string;
+  channel: string;
+  purpose: string;
+  granted: number;
+  updated_at: string;
+  message_id: string;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  prefix: string;
+  hash: string;
+  scopes: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+  updated_at: string;
+}
+
+export interface ImportRunsTable {
+  id: string;
+  path: string;
+  format: string;
+  fingerprint: string;
+  lines_done: number;
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  status: string;
+  started_at: string;
+  updated_at: string;
+}
+
+export interface ImportRejectsTable {
+  run_id: string;
+  line: number;
+  reason: string;
+  content: string;
+}
+
+export interface Database {
+  customers: CustomersTable;
+  identities: IdentitiesTable;
+  customer_merges: CustomerMergesTable;
+  events: EventsTable;
+  orders: OrdersTable;
+  order_lines: OrderLinesTable;
+  order_updates: OrderUpdatesTable;
+  consents: ConsentsTable;
+  api_keys: ApiKeysTable;
+  settings: SettingsTable;
+  import_runs: ImportRunsTable;
+  import_rejects: ImportRejectsTable;
+}
+
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: DialectName;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_DATABASE_URL = 'sqlite:./.patron/patron.db';
+
+/** Opens a database from a URL: `sqlite:PATH`, `sqlite::memory:`, or `postgres://…[?schema=NAME]`. */
+export function openStore(url: string): Store {
+  if (url.startsWith('sqlite:')) {
+    const file = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const sqlite = new SQLite(file);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('busy_timeout = 10000');
+    sqlite.pragma('cache_size = -65536');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    return { db, dialect: 'sqlite', url, close: () => db.destroy() };
+  }
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    const parsed = new URL(url);
+    const schema = parsed.searchParams.get('schema');
+    parsed.searchParams.delete('schema');
+    if (schema !== null && !/^[a-z_][a-z0-9_]*$/i.test(schema)) {
+      throw new Error(`database URL: schema "${schema}" must be a plain identifier`);
+    }
+    const pool = new pg.Pool({
+      connectionString: parsed.toString(),
+      max: 10,
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+          // int8 and numeric (sums, counts) as JS numbers: money and counts stay far below 2^53.
+          if (oid === 20 || oid === 1700) return (v: string) => Number(v);
+          return pg.types.getTypeParser(oid, format);
+        }) as typeof pg.types.getTypeParser,
+      },
+    });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, dialect: 'postgres', url, close: () => db.destroy() };
+  }
+  throw new Error(
+    `database URL "${url}" is not supported: use sqlite:PATH (e.g. ${DEFAULT_DATABASE_URL}) or postgres://USER@HOST:PORT/DB`,
+  );
+}

@@ -1,0 +1,349 @@
+/**
+ * Persists ingested events and the facts derived from them (orders, order lines, order updates,
+ * consent), the identity graph and customer merges. Implements the EventStore port.
+ */
+import { randomBytes } from 'node:crypto';
+import type { BatchWrite, EventBatchWriter, EventStore, ProfileFields } from '../app/ports.js';
+import type { NormalizedEvent, OrderFact } from '../domain/events/normalize.js';
+import type { KnownCustomer } from '../domain/profile/identity.js';
+import type { Store } from './database.js';
+import { chunks, writeTransaction, type Tx } from './transaction.js';
+
+/** Tables whose rows belong to a customer and move with them when two customers merge. */
+const CUSTOMER_OWNED = ['events', 'orders', 'order_updates'] as const;
+
+export function eventStore(store: Store): EventStore {
+  return {
+    inWriteTransaction: (fn) => writeTransaction(store, (tx) => fn(batchWriter(tx))),
+  };
+}
+
+function batchWriter(tx: Tx): EventBatchWriter {
+  return {
+    async existingMessageIds(ids) {
+      const found = new Set<string>();
+      for (const part of chunks(ids, 900)) {
+        const rows = await tx
+          .selectFrom('events')
+          .select('message_id')
+          .where('message_id', 'in', part)
+          .execute();
+        for (const r of rows) found.add(r.message_id);
+      }
+      return found;
+    },
+
+    async loadIdentities(keys) {
+      const owners = new Map<string, string>();
+      for (const part of chunks(keys, 900)) {
+        const rows = await tx
+          .selectFrom('identities')
+          .select(['key', 'customer_id'])
+          .where('key', 'in', part)
+          .execute();
+        for (const r of rows) owners.set(r.key, r.customer_id);
+      }
+      const customers = new Map<string, KnownCustomer>();
+      const profiles = new Map<string, ProfileFields>();
+      for (const part of chunks([...new Set(owners.values())], 900)) {
+        const rows = await tx
+          .selectFrom('customers')
+          .select(['id', 'user_id', 'created_at', 'email', 'phone', 'timezone', 'traits'])
+          .where('id', 'in', part)
+          .execute();
+        for (const r of rows) {
+          customers.set(r.id, { id: r.id, userId: r.user_id, createdAt: r.created_at });
+          profiles.set(r.id, {
+            email: r.email,
+            phone: r.phone,
+            timezone: r.timezone,
+            traits: r.traits === null ? null : (JSON.parse(r.traits) as Record<string, unknown>),
+          });
+        }
+      }
+      return { state: { owners, customers }, profiles };
+    },
+
+    write: (batch) => writeBatch(tx, batch),
+  };
+}
+
+async function writeBatch(tx: Tx, batch: BatchWrite): Promise<void> {
+  const { resolution, receivedAt } = batch;
+  const profileById = new Map(batch.profiles.map((p) => [p.id, p]));
+  const isNew = new Set(resolution.newCustomers.map((c) => c.id));
+
+  for (const part of chunks(resolution.newCustomers, 500)) {
+    await tx
+      .insertInto('customers')
+      .values(
+        part.map((c) => {
+          const p = profileById.get(c.id);
+          return {
+            id: c.id,
+            user_id: c.userId,
+            email: p?.email ?? null,
+            phone: p?.phone ?? null,
+            timezone: p?.timezone ?? null,
+            traits: p?.traits ? JSON.stringify(p.traits) : null,
+            created_at: c.createdAt,
+            merged_into: null,
+          };
+        }),
+      )
+      .execute();
+  }
+  for (const p of batch.profiles) {
+    if (isNew.has(p.id)) continue;
+    await tx
+      .updateTable('customers')
+      .set({
+        email: p.email,
+        phone: p.phone,
+        timezone: p.timezone,
+        traits: p.traits ? JSON.stringify(p.traits) : null,
+      })
+      .where('id', '=', p.id)
+      .execute();
+  }
+
+  const createdAtOf = new Map(batch.events.map((e) => [e.customerId, e.event.timestamp]));
+  for (const part of chunks(resolution.links, 500)) {
+    await tx
+      .insertInto('identities')
+      .values(
+        part.map((l) => {
+          const colon = l.key.indexOf(':');
+          return {
+            key: l.key,
+            kind: l.key.slice(0, colon),
+            value: l.key.slice(colon + 1),
+            customer_id: l.customerId,
+            created_at: createdAtOf.get(l.customerId) ?? receivedAt,
+          };
+        }),
+      )
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
+  }
+
+  for (const m of resolution.merges) {
+    await tx
+      .updateTable('identities')
+      .set({ customer_id: m.into })
+      .where('customer_id', '=', m.from)
+      .execute();
+    for (const table of CUSTOMER_OWNED) {
+      await tx.updateTable(table).set({ customer_id: m.into }).where('customer_id', '=', m.from).execute();
+    }
+    await mergeConsents(tx, m.from, m.into);
+    await tx
+      .updateTable('customers')
+      .set({ merged_into: m.into, user_id: null })
+      .where('id', '=', m.from)
+      .execute();
+    await tx
+      .insertInto('customer_merges')
+      .values({
+        id: `mrg_${randomBytes(8).toString('hex')}`,
+        from_customer_id: m.from,
+        into_customer_id: m.into,
+        at: m.at,
+        message_id: m.messageId,
+        keys: JSON.stringify(m.keys),
+      })
+      .execute();
+  }
+  for (const u of resolution.userIds) {
+    await tx.updateTable('customers').set({ user_id: u.userId }).where('id', '=', u.customerId).execute();
+  }
+
+  for (const part of chunks(batch.events, 400)) {
+    await tx
+      .insertInto('events')
+      .values(
+        part.map(({ event, customerId }) => ({
+          message_id: event.messageId,
+          type: event.type,
+          name: event.name,
+          known: event.known ? 1 : 0,
+          customer_id: customerId,
+          timestamp: event.timestamp,
+          received_at: receivedAt,
+          payload: JSON.stringify(event.payload),
+        })),
+      )
+      .execute();
+  }
+
+  await writeFacts(tx, batch);
+}
+
+async function writeFacts(tx: Tx, batch: BatchWrite): Promise<void> {
+  const orders = new Map<string, { fact: OrderFact; event: NormalizedEvent; customerId: string }>();
+  const updates: Array<{
+    message_id: string;
+    order_id: string | null;
+    customer_id: string;
+    kind: string;
+    at: string;
+    amount_minor: number | null;
+    currency: string | null;
+    base_amount_minor: number | null;
+    reason: string | null;
+  }> = [];
+  const consents = new Map<
+    string,
+    {
+      customer_id: string;
+      channel: string;
+      purpose: string;
+      granted: number;
+      updated_at: string;
+      message_id: string;
+    }
+  >();
+
+  for (const { event, customerId } of batch.events) {
+    for (const fact of event.facts) {
+      switch (fact.kind) {
+        case 'order':
+          if (!orders.has(fact.orderId)) orders.set(fact.orderId, { fact, event, customerId });
+          break;
+        case 'order_update':
+          updates.push({
+            message_id: event.messageId,
+            order_id: fact.orderId,
+            customer_id: customerId,
+            kind: fact.update,
+            at: event.timestamp,
+            amount_minor: fact.amount?.amountMinor ?? null,
+            currency: fact.amount?.currency ?? null,
+            base_amount_minor: fact.amount?.baseMinor ?? null,
+            reason: fact.reason,
+          });
+          break;
+        case 'consent': {
+          const key = `${customerId}|${fact.channel}|${fact.purpose}`;
+          const prev = consents.get(key);
+          if (!prev || prev.updated_at <= event.timestamp) {
+            consents.set(key, {
+              customer_id: customerId,
+              channel: fact.channel,
+              purpose: fact.purpose,
+              granted: fact.granted ? 1 : 0,
+              updated_at: event.timestamp,
+              message_id: event.messageId,
+            });
+          }
+          break;
+        }
+        default: {
+          const _exhaustive: never = fact;
+          throw new Error(`unknown fact ${JSON.stringify(_exhaustive)}`);
+        }
+      }
+    }
+  }
+
+  const allOrders = [...orders.values()];
+  const inserted = new Set<string>();
+  for (const part of chunks(allOrders, 300)) {
+    const rows = await tx
+      .insertInto('orders')
+      .values(part.map(orderRow))
+      .onConflict((oc) => oc.column('order_id').doNothing())
+      .returning('order_id')
+      .execute();
+    for (const r of rows) inserted.add(r.order_id);
+  }
+  const lines = allOrders
+    .filter((o) => inserted.has(o.fact.orderId))
+    .flatMap((o) =>
+      o.fact.lines.map((l) => ({
+        order_id: o.fact.orderId,
+        line_no: l.lineNo,
+        product_id: l.productId,
+        sku: l.sku,
+        name: l.name,
+        category: l.category,
+        price_minor: l.priceMinor,
+        base_price_minor: l.basePriceMinor,
+        quantity: l.quantity,
+      })),
+    );
+  for (const part of chunks(lines, 300)) await tx.insertInto('order_lines').values(part).execute();
+
+  for (const part of chunks(updates, 300)) {
+    await tx
+      .insertInto('order_updates')
+      .values(part)
+      .onConflict((oc) => oc.column('message_id').doNothing())
+      .execute();
+  }
+
+  for (const part of chunks([...consents.values()], 300)) {
+    await tx
+      .insertInto('consents')
+      .values(part)
+      .onConflict((oc) =>
+        oc
+          .columns(['customer_id', 'channel', 'purpose'])
+          .doUpdateSet((eb) => ({
+            granted: eb.ref('excluded.granted'),
+            updated_at: eb.ref('excluded.updated_at'),
+            message_id: eb.ref('excluded.message_id'),
+          }))
+          .whereRef('excluded.updated_at', '>=', 'consents.updated_at'),
+      )
+      .execute();
+  }
+}
+
+function orderRow({
+  fact,
+  event,
+  customerId,
+}: {
+  fact: OrderFact;
+  event: NormalizedEvent;
+  customerId: string;
+}) {
+  return {
+    order_id: fact.orderId,
+    customer_id: customerId,
+    message_id: event.messageId,
+    placed_at: event.timestamp,
+    currency: fact.currency,
+    total_minor: fact.totalMinor,
+    base_total_minor: fact.baseTotalMinor,
+    revenue_minor: fact.revenueMinor,
+    discount_minor: fact.discountMinor,
+    base_discount_minor: fact.baseDiscountMinor,
+    shipping_minor: fact.shippingMinor,
+    tax_minor: fact.taxMinor,
+    coupon: fact.coupon,
+    item_count: fact.lines.reduce((s, l) => s + l.quantity, 0),
+  };
+}
+
+/** Moves consent rows to the surviving customer; where both have one, the most recent wins. */
+async function mergeConsents(tx: Tx, from: string, into: string): Promise<void> {
+  const moving = await tx.selectFrom('consents').selectAll().where('customer_id', '=', from).execute();
+  if (moving.length === 0) return;
+  await tx.deleteFrom('consents').where('customer_id', '=', from).execute();
+  await tx
+    .insertInto('consents')
+    .values(moving.map((c) => ({ ...c, customer_id: into })))
+    .onConflict((oc) =>
+      oc
+        .columns(['customer_id', 'channel', 'purpose'])
+        .doUpdateSet((eb) => ({
+          granted: eb.ref('excluded.granted'),
+          updated_at: eb.ref('excluded.updated_at'),
+          message_id: eb.ref('excluded.message_id'),
+        }))
+        .whereRef('excluded.updated_at', '>', 'consents.updated_at'),
+    )
+    .execute();
+}

@@ -1,0 +1,28 @@
+/**
+ * Checked-in, timestamped migrations, listed here in order (a static list works from source and
+ * from the compiled package alike). Never edit a migration once it has landed: add a new one.
+ */
+import { Migrator, sql, type Migration, type MigrationResultSet } from 'kysely';
+import type { Store } from './database.js';
+import * as m20261124180000 from './migrations/2026-11-24T18-00-00-init.js';
+
+export const migrations: Record<string, Migration> = {
+  '2026-11-24T18-00-00-init': m20261124180000,
+};
+
+/** Brings the schema up to date. Creates the PostgreSQL schema named in the URL if needed. */
+export async function migrateToLatest(store: Store): Promise<MigrationResultSet> {
+  if (store.dialect === 'postgres') {
+    const schema = new URL(store.url).searchParams.get('schema');
+    if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(store.db);
+  }
+  const migrator = new Migrator({
+    db: store.db,
+    provider: { getMigrations: async () => migrations },
+  });
+  const result = await migrator.migrateToLatest();
+  if (result.error) {
+    throw result.error instanceof Error ? result.error : new Error(String(result.error));
+  }
+  return result;
+}
