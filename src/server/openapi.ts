@@ -1,0 +1,134 @@
+/** The OpenAPI 3.1 document, generated from the same zod schemas that validate requests. */
+import { z } from 'zod';
+import {
+  aliasSchema,
+  batchSchema,
+  identifySchema,
+  knownEvents,
+  pageSchema,
+  trackSchema,
+  groupSchema,
+} from '../domain/events/schemas.js';
+
+const json = (schema: z.ZodType): unknown => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+
+let cached: unknown;
+
+export function openApiDocument(): unknown {
+  if (cached) return cached;
+  const problem = {
+    type: 'object',
+    required: ['type', 'title', 'status', 'detail'],
+    properties: {
+      type: { type: 'string' },
+      title: { type: 'string' },
+      status: { type: 'integer' },
+      detail: { type: 'string' },
+      errors: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['path', 'message'],
+          properties: { index: { type: 'integer' }, path: { type: 'string' }, message: { type: 'string' } },
+        },
+      },
+    },
+  };
+  const errors = (extra: Record<string, string> = {}) =>
+    Object.fromEntries(
+      Object.entries({
+        '400':
+          'Invalid input; nothing was stored. `errors` lists each bad event index, field path and reason.',
+        '401': 'Missing or unknown API key.',
+        '403': 'The key lacks the scope.',
+        '413': 'Body too large.',
+        '415': 'Not JSON.',
+        ...extra,
+      }).map(([code, description]) => [
+        code,
+        {
+          description,
+          content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+        },
+      ]),
+    );
+  const ok = {
+    '200': {
+      description: 'Stored (or already stored: the same messageId is answered the same way).',
+      content: {
+        'application/json': { schema: { type: 'object', properties: { success: { const: true } } } },
+      },
+    },
+  };
+  const ingest = (summary: string, ref: string) => ({
+    post: {
+      summary,
+      tags: ['ingestion'],
+      security: [{ basic: [] }, { bearer: [] }],
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } },
+      },
+      responses: { ...ok, ...errors() },
+    },
+  });
+  cached = {
+    openapi: '3.1.0',
+    info: {
+      title: 'Patron API',
+      version: '1',
+      description:
+        'Segment-compatible event ingestion and customer profiles. Authenticate with `Authorization: Bearer <key>` or HTTP Basic auth with the key as user name (as Segment sends its write key). Amounts are decimals in the major unit on input and integer minor units on output.',
+    },
+    servers: [{ url: '/' }],
+    components: {
+      securitySchemes: {
+        basic: { type: 'http', scheme: 'basic' },
+        bearer: { type: 'http', scheme: 'bearer' },
+      },
+      schemas: {
+        Track: json(trackSchema),
+        Identify: json(identifySchema),
+        Page: json(pageSchema),
+        Alias: json(aliasSchema),
+        Group: json(groupSchema),
+        Batch: json(batchSchema),
+        Problem: problem,
+        ...Object.fromEntries(
+          Object.entries(knownEvents).map(([name, schema]) => [
+            `Properties_${name.replace(/\s+/g, '')}`,
+            json(schema),
+          ]),
+        ),
+      },
+    },
+    paths: {
+      '/v1/track': ingest(
+        'Record a track event (properties are validated for known e-commerce events)',
+        'Track',
+      ),
+      '/v1/identify': ingest('Identify a customer and their traits', 'Identify'),
+      '/v1/page': ingest('Record a page view', 'Page'),
+      '/v1/screen': ingest('Record a screen view', 'Page'),
+      '/v1/alias': ingest('Link a previous id to a userId', 'Alias'),
+      '/v1/group': ingest('Record a group call', 'Group'),
+      '/v1/batch': ingest('Record up to a body-size limit of events atomically', 'Batch'),
+      '/v1/customers/{id}': {
+        get: {
+          summary: "A customer's unified profile (by Patron id or the store's userId)",
+          tags: ['customers'],
+          security: [{ basic: [] }, { bearer: [] }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '200': {
+              description:
+                'The profile: identities, orders (count, revenue, first and last), consent, merges.',
+            },
+            ...errors({ '404': 'No such customer.' }),
+          },
+        },
+      },
+    },
+  };
+  return cached;
+}
