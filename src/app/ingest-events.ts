@@ -9,7 +9,7 @@ import type { CurrencySettings } from '../domain/money/money.js';
 import { lookupKeys, resolveIdentities } from '../domain/profile/identity.js';
 import type { Result } from '../domain/result.js';
 import { err, ok } from '../domain/result.js';
-import type { CustomerRowUpdate, EventStore, ProfileFields } from './ports.js';
+import type { CustomerRowUpdate, EventBatchWriter, EventStore, ProfileFields } from './ports.js';
 
 export interface EventIssue extends ValidationIssue {
   /** Position of the event in the batch (0-based). */
@@ -52,12 +52,26 @@ export async function storeEvents(
   store: EventStore,
   events: readonly NormalizedEvent[],
   receivedAt: string,
+  /** More writes that must commit or fail together with these events (e.g. an import checkpoint). */
+  alsoInTransaction?: (w: EventBatchWriter, summary: IngestSummary) => Promise<void>,
 ): Promise<IngestSummary> {
-  if (events.length === 0) return { accepted: 0, duplicates: 0 };
+  if (events.length === 0 && !alsoInTransaction) return { accepted: 0, duplicates: 0 };
   return store.inWriteTransaction(async (w) => {
+    const summary = await writeFresh(w, events, receivedAt);
+    if (alsoInTransaction) await alsoInTransaction(w, summary);
+    return summary;
+  });
+}
+
+async function writeFresh(
+  w: EventBatchWriter,
+  events: readonly NormalizedEvent[],
+  receivedAt: string,
+): Promise<IngestSummary> {
+  {
     const unique = new Map<string, NormalizedEvent>();
     for (const e of events) if (!unique.has(e.messageId)) unique.set(e.messageId, e);
-    const existing = await w.existingMessageIds([...unique.keys()]);
+    const existing = unique.size === 0 ? new Set<string>() : await w.existingMessageIds([...unique.keys()]);
     const fresh = [...unique.values()].filter((e) => !existing.has(e.messageId));
     if (fresh.length === 0) return { accepted: 0, duplicates: events.length };
 
@@ -74,7 +88,7 @@ export async function storeEvents(
       receivedAt,
     });
     return { accepted: fresh.length, duplicates: events.length - fresh.length };
-  });
+  }
 }
 
 /** Latest email, phone, time zone and traits per customer, only where they differ from what is stored. */

@@ -33,6 +33,37 @@ export interface EventBatchWriter {
     profiles: ReadonlyMap<string, ProfileFields>;
   }>;
   write(batch: BatchWrite): Promise<void>;
+  /** Records an import's progress and rejected lines in the same transaction as its events. */
+  recordImportChunk(progress: ImportProgress, rejects: readonly ImportReject[]): Promise<void>;
+}
+
+export interface ImportProgress {
+  readonly runId: string;
+  readonly linesDone: number;
+  readonly accepted: number;
+  readonly duplicates: number;
+  readonly rejected: number;
+  readonly status: 'running' | 'done';
+  readonly updatedAt: string;
+}
+
+export interface ImportReject {
+  readonly line: number;
+  readonly reason: string;
+  readonly content: string;
+}
+
+export interface ImportRun extends ImportProgress {
+  readonly path: string;
+  readonly format: string;
+  readonly fingerprint: string;
+  readonly startedAt: string;
+}
+
+export interface ImportRunStore {
+  find(runId: string): Promise<ImportRun | null>;
+  start(run: ImportRun): Promise<void>;
+  rejects(runId: string): Promise<ImportReject[]>;
 }
 
 export interface EventStore {

@@ -10,7 +10,8 @@ import { ingestBatch } from '../app/ingest-events.js';
 import type { EventStore, SettingsStore } from '../app/ports.js';
 import type { Store } from '../store/database.js';
 import { findCustomerProfile } from '../store/customer-repository.js';
-import { formatPath, problem } from './errors.js';
+import { formatIssuePath } from '../domain/events/normalize.js';
+import { problem } from './errors.js';
 import { openApiDocument } from './openapi.js';
 
 export interface AppDeps {
@@ -120,7 +121,7 @@ export function createApp(deps: AppDeps): Hono {
         raw.length === 1
           ? 'The event is invalid; nothing was stored.'
           : `${events} of ${raw.length} events are invalid; nothing from this batch was stored.`,
-        result.error.map((e) => ({ index: e.index, path: formatPath(e.path), message: e.message })),
+        result.error.map((e) => ({ index: e.index, path: formatIssuePath(e.path), message: e.message })),
       );
     }
     return c.json({ success: true });

@@ -47,10 +47,3 @@ export function problem(
     ...headers,
   });
 }
-
-/** `['properties', 'products', 0, 'price']` → `properties.products[0].price`. */
-export function formatPath(path: ReadonlyArray<string | number>): string {
-  let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? p : `.${p}`;
-  return out;
-}

@@ -31,7 +31,9 @@ export function apiKeyStore(store: Store): ApiKeyStore {
       return r ? toRecord(r) : null;
     },
     async list() {
-      return (await store.db.selectFrom('api_keys').selectAll().orderBy('created_at').execute()).map(toRecord);
+      return (await store.db.selectFrom('api_keys').selectAll().orderBy('created_at').execute()).map(
+        toRecord,
+      );
     },
     async revoke(id, at) {
       const r = await store.db

@@ -65,6 +65,30 @@ function batchWriter(tx: Tx): EventBatchWriter {
     },
 
     write: (batch) => writeBatch(tx, batch),
+
+    async recordImportChunk(progress, rejects) {
+      await tx
+        .updateTable('import_runs')
+        .set({
+          lines_done: progress.linesDone,
+          accepted: progress.accepted,
+          duplicates: progress.duplicates,
+          rejected: progress.rejected,
+          status: progress.status,
+          updated_at: progress.updatedAt,
+        })
+        .where('id', '=', progress.runId)
+        .execute();
+      for (const part of chunks(rejects, 300)) {
+        await tx
+          .insertInto('import_rejects')
+          .values(
+            part.map((r) => ({ run_id: progress.runId, line: r.line, reason: r.reason, content: r.content })),
+          )
+          .onConflict((oc) => oc.columns(['run_id', 'line']).doNothing())
+          .execute();
+      }
+    },
   };
 }
 

@@ -215,6 +215,13 @@ export function normalizeEvent(
   });
 }
 
+/** `['properties', 'products', 0, 'price']` → `properties.products[0].price`. */
+export function formatIssuePath(path: Path): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? p : `.${p}`;
+  return out;
+}
+
 function isTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
