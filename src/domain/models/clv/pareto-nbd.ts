@@ -21,9 +21,13 @@ export interface ParetoNbdFitOptions extends Omit<BgFitOptions, 'initial'> {
   initial?: Partial<ParetoNbdParams>;
 }
 
-/** ln ₂F₁(m, q; m+1; z) = ln Σ m/(m+n) · (q)ₙ/n! · zⁿ; the plain series for |z| ≤ 0.75. */
+/**
+ * ln ₂F₁(m, q; m+1; z) = ln Σ m/(m+n) · (q)ₙ/n! · zⁿ for |z| ≤ ½. For z > ½ Euler's transformation
+ * (1−z)^(1−q) ₂F₁(1, m+1−q; m+1; z) gives a series of positive terms whose ratio is below z, which
+ * stays accurate where the 1−z connection formula would cancel catastrophically (large m).
+ */
 function logF(m: number, q: number, z: number): number {
-  if (Math.abs(z) <= 0.75) {
+  if (Math.abs(z) <= 0.5) {
     let term = 1; // (q)ₙ zⁿ / n!
     let sum = 1;
     for (let n = 1; n < 100_000; n++) {
@@ -33,6 +37,17 @@ function logF(m: number, q: number, z: number): number {
       if (Math.abs(t) <= 1e-17 * Math.abs(sum) && Math.abs(((q + n) / (n + 1)) * z) < 1) break;
     }
     return Math.log(sum);
+  }
+  if (z > 0 && z < 1) {
+    const c = m + 1 - q; // r + x or s + 1: positive
+    let term = 1;
+    let sum = 1;
+    for (let n = 0; n < 10_000_000; n++) {
+      term *= ((c + n) / (m + 1 + n)) * z;
+      sum += term;
+      if (term <= 1e-17 * sum) break;
+    }
+    return (1 - q) * Math.log1p(-z) + Math.log(sum);
   }
   const h = logHyp2f1Signed(m, q, m + 1, z);
   return h.sign > 0 ? h.log : NaN;
