@@ -1,0 +1,121 @@
+import type { Random } from '../../random.js';
+import type { FeatureMatrix } from './feature-matrix.js';
+
+/** The bin that holds missing (NaN) values; value bins are 0..254. */
+export const MISSING_BIN = 255;
+/** The largest number of value bins a feature can have (one byte per cell, one code kept for NaN). */
+export const MAX_VALUE_BINS = 255;
+
+/**
+ * Per feature, the ascending upper bounds of its bins: a value `x` falls in the first bin `b`
+ * with `x <= upper[b]`; the last bound is +Infinity. Thus `bin(x) <= s` exactly when
+ * `x <= upper[s]`, which lets a split found on bins be applied to raw values.
+ */
+export type BinBounds = readonly Float64Array[];
+
+/**
+ * Quantile bin bounds from (a seeded sample of) the rows. With at most `maxBins` distinct values
+ * each value gets its own bin (bounds at the midpoints); otherwise bins are cut where the running
+ * count crosses k·n/maxBins, so ties never straddle a bound.
+ */
+export function fitBinBounds(
+  m: FeatureMatrix,
+  rowSubset: Uint32Array,
+  maxBins: number,
+  sampleRows: number,
+  random: Random,
+): BinBounds {
+  if (!(maxBins >= 2 && maxBins <= MAX_VALUE_BINS)) {
+    throw new RangeError(`maxBins must be in [2, ${MAX_VALUE_BINS}]`);
+  }
+  let sample: Uint32Array;
+  if (rowSubset.length <= sampleRows) {
+    sample = rowSubset;
+  } else {
+    sample = new Uint32Array(sampleRows);
+    for (let i = 0; i < sampleRows; i++) sample[i] = rowSubset[random.int(rowSubset.length)] as number;
+  }
+  const { values, cols } = m;
+  const buf = new Float64Array(sample.length);
+  const bounds: Float64Array[] = [];
+  for (let f = 0; f < cols; f++) {
+    let n = 0;
+    for (let i = 0; i < sample.length; i++) {
+      const x = values[(sample[i] as number) * cols + f] as number;
+      if (x === x) buf[n++] = x;
+    }
+    bounds.push(boundsFromSorted(buf.subarray(0, n).sort(), maxBins));
+  }
+  return bounds;
+}
+
+function boundsFromSorted(sorted: Float64Array, maxBins: number): Float64Array {
+  const n = sorted.length;
+  if (n === 0) return Float64Array.of(Infinity);
+  const distinct: number[] = [];
+  const counts: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = sorted[i] as number;
+    if (distinct.length > 0 && distinct[distinct.length - 1] === x) counts[counts.length - 1]! += 1;
+    else {
+      distinct.push(x);
+      counts.push(1);
+    }
+  }
+  const upper: number[] = [];
+  if (distinct.length <= maxBins) {
+    for (let k = 0; k + 1 < distinct.length; k++) upper.push(midpoint(distinct[k]!, distinct[k + 1]!));
+  } else {
+    let cum = 0;
+    let nextCut = n / maxBins;
+    for (let k = 0; k + 1 < distinct.length; k++) {
+      cum += counts[k]!;
+      if (cum >= nextCut && upper.length < maxBins - 1) {
+        upper.push(midpoint(distinct[k]!, distinct[k + 1]!));
+        nextCut = ((upper.length + 1) * n) / maxBins;
+      }
+    }
+  }
+  upper.push(Infinity);
+  return Float64Array.from(upper);
+}
+
+function midpoint(a: number, b: number): number {
+  const mid = a + (b - a) / 2;
+  // Guard against rounding up to b, which would put b in the lower bin's range edge twice.
+  return mid < b ? mid : a;
+}
+
+/** The bin of one value. */
+export function binOf(upper: Float64Array, x: number): number {
+  if (x !== x) return MISSING_BIN;
+  let lo = 0;
+  let hi = upper.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (x <= (upper[mid] as number)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/**
+ * Bin every cell of a matrix, row-major, one byte per cell, rows padded to `stride` bytes
+ * (default: cols rounded up to a multiple of 4, so a row can be read four cells at a time;
+ * padding cells hold bin 0).
+ */
+export function binMatrix(m: FeatureMatrix, bounds: BinBounds, stride = paddedStride(m.cols)): Uint8Array {
+  const { values, rows, cols } = m;
+  const out = new Uint8Array(rows * stride);
+  for (let f = 0; f < cols; f++) {
+    const upper = bounds[f] as Float64Array;
+    for (let i = 0, k = f, o = f; i < rows; i++, k += cols, o += stride)
+      out[o] = binOf(upper, values[k] as number);
+  }
+  return out;
+}
+
+/** Row stride of a binned matrix: cols rounded up to a multiple of 4. */
+export function paddedStride(cols: number): number {
+  return (cols + 3) & ~3;
+}

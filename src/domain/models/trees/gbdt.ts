@@ -1,0 +1,709 @@
+import { createRandom, type Random } from '../../random.js';
+import {
+  binMatrix,
+  fitBinBounds,
+  MAX_VALUE_BINS,
+  MISSING_BIN,
+  paddedStride,
+  type BinBounds,
+} from './binning.js';
+import { assertMatrix, type FeatureMatrix } from './feature-matrix.js';
+import { sigmoid, type GradientBoostedModel, type Objective } from './model.js';
+import type { RegressionTree } from './tree.js';
+
+export interface BoostingOptions {
+  readonly objective: Objective;
+  /** Maximum number of trees (boosting rounds). Default 100. */
+  readonly rounds?: number;
+  /** Shrinkage η applied to every leaf. Default 0.1. */
+  readonly learningRate?: number;
+  /** Maximum depth of a tree (Infinity for none; then maxLeaves bounds it). Default 6. */
+  readonly maxDepth?: number;
+  /** Maximum leaves per tree (best-first growth). Default 2^maxDepth. */
+  readonly maxLeaves?: number;
+  /** Value bins per feature (quantiles), 2..255. Default 255. */
+  readonly maxBins?: number;
+  /** L2 penalty λ on leaf values. Default 1. */
+  readonly lambda?: number;
+  /** Minimum loss reduction γ to make a split. Default 0. */
+  readonly gamma?: number;
+  /** Minimum hessian sum in a child. Default 1. */
+  readonly minChildWeight?: number;
+  /** Fraction of training rows drawn (Bernoulli) for each tree. Default 1. */
+  readonly subsample?: number;
+  /** Fraction of features drawn for each tree. Default 1. */
+  readonly colsampleByTree?: number;
+  /** Per-row sample weights (default all 1). */
+  readonly weights?: Float64Array;
+  /** An explicit validation set for early stopping. */
+  readonly validation?: {
+    readonly data: FeatureMatrix;
+    readonly labels: Float64Array;
+    readonly weights?: Float64Array;
+  };
+  /** Without `validation`: the fraction of rows split off (seeded) for early stopping. Default 0 (none). */
+  readonly validationFraction?: number;
+  /** Stop after this many rounds without improving the validation loss. Default 20. */
+  readonly earlyStoppingRounds?: number;
+  /** Rows sampled to find the quantile bin bounds. Default 200,000. */
+  readonly binSampleRows?: number;
+  /** Seed for every random choice (bin sample, validation split, row and column sampling). Default 0. */
+  readonly seed?: number;
+}
+
+export interface TrainingResult {
+  /** The model, truncated to the best round when a validation set was used. */
+  readonly model: GradientBoostedModel;
+  /** Validation loss (logloss or RMSE) after each round; empty without a validation set. */
+  readonly validationLoss: readonly number[];
+  /** Number of trees kept. */
+  readonly bestRounds: number;
+  readonly stoppedEarly: boolean;
+}
+
+interface Params {
+  readonly objective: Objective;
+  readonly rounds: number;
+  readonly eta: number;
+  readonly maxDepth: number;
+  readonly maxLeaves: number;
+  readonly maxBins: number;
+  readonly lambda: number;
+  readonly gamma: number;
+  readonly minChildWeight: number;
+  readonly subsample: number;
+  readonly colsample: number;
+  readonly validationFraction: number;
+  readonly patience: number;
+  readonly binSampleRows: number;
+  readonly seed: number;
+}
+
+function resolve(o: BoostingOptions): Params {
+  const maxDepth = o.maxDepth ?? 6;
+  const maxLeaves = o.maxLeaves ?? (Number.isFinite(maxDepth) ? 2 ** maxDepth : 31);
+  const p: Params = {
+    objective: o.objective,
+    rounds: o.rounds ?? 100,
+    eta: o.learningRate ?? 0.1,
+    maxDepth,
+    maxLeaves,
+    maxBins: o.maxBins ?? MAX_VALUE_BINS,
+    lambda: o.lambda ?? 1,
+    gamma: o.gamma ?? 0,
+    minChildWeight: o.minChildWeight ?? 1,
+    subsample: o.subsample ?? 1,
+    colsample: o.colsampleByTree ?? 1,
+    validationFraction: o.validationFraction ?? 0,
+    patience: o.earlyStoppingRounds ?? 20,
+    binSampleRows: o.binSampleRows ?? 200_000,
+    seed: o.seed ?? 0,
+  };
+  const bad = (cond: boolean, msg: string): void => {
+    if (cond) throw new RangeError(msg);
+  };
+  bad(p.objective !== 'logloss' && p.objective !== 'squared-error', `unknown objective ${p.objective}`);
+  bad(!(Number.isInteger(p.rounds) && p.rounds >= 0), 'rounds must be a non-negative integer');
+  bad(!(p.eta > 0), 'learningRate must be > 0');
+  bad(!(p.maxDepth >= 1), 'maxDepth must be >= 1');
+  bad(!(Number.isInteger(p.maxLeaves) && p.maxLeaves >= 2), 'maxLeaves must be an integer >= 2');
+  bad(
+    !(p.lambda >= 0 && p.gamma >= 0 && p.minChildWeight >= 0),
+    'lambda, gamma, minChildWeight must be >= 0',
+  );
+  bad(!(p.subsample > 0 && p.subsample <= 1), 'subsample must be in (0, 1]');
+  bad(!(p.colsample > 0 && p.colsample <= 1), 'colsampleByTree must be in (0, 1]');
+  bad(!(p.validationFraction >= 0 && p.validationFraction < 1), 'validationFraction must be in [0, 1)');
+  bad(!(Number.isInteger(p.patience) && p.patience >= 1), 'earlyStoppingRounds must be an integer >= 1');
+  return p;
+}
+
+/** Rows to evaluate the loss on, with their bins and running margins. */
+interface EvalSet {
+  readonly bins: Uint8Array;
+  readonly rows: Uint32Array;
+  readonly labels: Float64Array;
+  readonly weights: Float64Array | undefined;
+  readonly margin: Float64Array;
+}
+
+/**
+ * Gradient boosting of histogram trees (Friedman 2001; Chen & Guestrin 2016, "XGBoost"; Ke et
+ * al. 2017, "LightGBM"). Each round fits a tree to the gradients g and hessians h of the loss at
+ * the current margin: a leaf's value is −η·G/(H+λ), a split's gain is
+ * ½[G_L²/(H_L+λ) + G_R²/(H_R+λ) − G²/(H+λ)], made when it exceeds γ and both children keep
+ * a hessian sum ≥ minChildWeight. Missing values go to the side (learned per split) that gains
+ * more. Trees grow best-first up to maxLeaves and maxDepth; each parent's histogram minus its
+ * smaller child's gives the larger child's.
+ */
+export function trainGradientBoosting(
+  data: FeatureMatrix,
+  labels: Float64Array,
+  options: BoostingOptions,
+): TrainingResult {
+  assertMatrix(data);
+  const p = resolve(options);
+  const weights = options.weights;
+  checkLabels(labels, weights, data.rows, p.objective);
+  const random = createRandom(p.seed);
+  const splitRandom = random.fork(1);
+  const binRandom = random.fork(2);
+  const treeRandom = random.fork(3);
+
+  let trainRows: Uint32Array;
+  let validRows: Uint32Array | null = null;
+  if (options.validation === undefined && p.validationFraction > 0) {
+    const tr: number[] = [];
+    const va: number[] = [];
+    for (let i = 0; i < data.rows; i++) (splitRandom.next() < p.validationFraction ? va : tr).push(i);
+    trainRows = Uint32Array.from(tr);
+    validRows = Uint32Array.from(va);
+  } else {
+    trainRows = new Uint32Array(data.rows);
+    for (let i = 0; i < data.rows; i++) trainRows[i] = i;
+  }
+
+  const bounds = fitBinBounds(data, trainRows, p.maxBins, p.binSampleRows, binRandom);
+  const stride = paddedStride(data.cols);
+  const bins = binMatrix(data, bounds, stride);
+  const baseScore = prior(labels, weights, trainRows, p.objective);
+  const margin = new Float64Array(data.rows).fill(baseScore);
+
+  let evalSet: EvalSet | null = null;
+  if (options.validation !== undefined) {
+    const v = options.validation;
+    assertMatrix(v.data);
+    if (v.data.cols !== data.cols)
+      throw new RangeError('validation matrix has a different number of columns');
+    checkLabels(v.labels, v.weights, v.data.rows, p.objective);
+    const rows = new Uint32Array(v.data.rows);
+    for (let i = 0; i < rows.length; i++) rows[i] = i;
+    evalSet = {
+      bins: binMatrix(v.data, bounds, stride),
+      rows,
+      labels: v.labels,
+      weights: v.weights,
+      margin: new Float64Array(v.data.rows).fill(baseScore),
+    };
+  } else if (validRows !== null && validRows.length > 0) {
+    evalSet = { bins, rows: validRows, labels, weights, margin };
+  }
+
+  const grower = new TreeGrower(bins, data.cols, stride, bounds, p, data.rows);
+  const gh = new Float64Array(2 * data.rows);
+  const sampleBuf = new Uint32Array(trainRows.length);
+  const allFeatures = Int32Array.from({ length: data.cols }, (_, j) => j);
+  const trees: RegressionTree[] = [];
+  const validationLoss: number[] = [];
+  let best = Infinity;
+  let bestRounds = 0;
+  let stoppedEarly = false;
+
+  for (let round = 0; round < p.rounds; round++) {
+    computeGradients(p.objective, trainRows, labels, weights, margin, gh);
+    const rowIdx = sampleRows(trainRows, p.subsample, treeRandom, sampleBuf);
+    const feats = p.colsample >= 1 ? allFeatures : sampleFeatures(data.cols, p.colsample, treeRandom);
+    const { tree, binThreshold } = grower.grow(rowIdx, feats, gh);
+    trees.push(tree);
+    addTreeBinned(tree, binThreshold, bins, stride, trainRows, margin);
+    if (evalSet !== null) {
+      addTreeBinned(tree, binThreshold, evalSet.bins, stride, evalSet.rows, evalSet.margin);
+      const loss = evalLoss(p.objective, evalSet);
+      validationLoss.push(loss);
+      if (loss < best) {
+        best = loss;
+        bestRounds = round + 1;
+      } else if (round + 1 - bestRounds >= p.patience) {
+        stoppedEarly = true;
+        break;
+      }
+    }
+  }
+  if (evalSet === null) bestRounds = trees.length;
+  return {
+    model: {
+      objective: p.objective,
+      baseScore,
+      featureNames: [...data.featureNames],
+      trees: trees.slice(0, bestRounds),
+    },
+    validationLoss,
+    bestRounds,
+    stoppedEarly,
+  };
+}
+
+function checkLabels(
+  labels: Float64Array,
+  weights: Float64Array | undefined,
+  rows: number,
+  objective: Objective,
+): void {
+  if (labels.length !== rows) throw new RangeError(`${labels.length} labels for ${rows} rows`);
+  if (weights !== undefined && weights.length !== rows)
+    throw new RangeError(`${weights.length} weights for ${rows} rows`);
+  for (let i = 0; i < rows; i++) {
+    const y = labels[i]!;
+    if (!Number.isFinite(y)) throw new RangeError(`label ${i} is not finite`);
+    if (objective === 'logloss' && (y < 0 || y > 1))
+      throw new RangeError(`logloss label ${i} = ${y} is outside [0, 1]`);
+    if (weights !== undefined && !(weights[i]! >= 0)) throw new RangeError(`weight ${i} is negative or NaN`);
+  }
+}
+
+/** The constant margin that minimises the loss: log-odds of the mean label, or the mean. */
+function prior(
+  labels: Float64Array,
+  weights: Float64Array | undefined,
+  rows: Uint32Array,
+  objective: Objective,
+): number {
+  let sw = 0;
+  let sy = 0;
+  for (let k = 0; k < rows.length; k++) {
+    const i = rows[k]!;
+    const w = weights === undefined ? 1 : weights[i]!;
+    sw += w;
+    sy += w * labels[i]!;
+  }
+  if (sw === 0) return 0;
+  const mean = sy / sw;
+  if (objective === 'squared-error') return mean;
+  const q = Math.min(Math.max(mean, 1e-6), 1 - 1e-6);
+  return Math.log(q / (1 - q));
+}
+
+function computeGradients(
+  objective: Objective,
+  rows: Uint32Array,
+  labels: Float64Array,
+  weights: Float64Array | undefined,
+  margin: Float64Array,
+  gh: Float64Array,
+): void {
+  for (let k = 0; k < rows.length; k++) {
+    const i = rows[k]!;
+    const w = weights === undefined ? 1 : weights[i]!;
+    const y = labels[i]!;
+    if (objective === 'logloss') {
+      const pr = sigmoid(margin[i]!);
+      gh[2 * i] = (pr - y) * w;
+      gh[2 * i + 1] = Math.max(pr * (1 - pr), 1e-16) * w;
+    } else {
+      gh[2 * i] = (margin[i]! - y) * w;
+      gh[2 * i + 1] = w;
+    }
+  }
+}
+
+function sampleRows(rows: Uint32Array, rate: number, random: Random, buf: Uint32Array): Uint32Array {
+  if (rate >= 1) {
+    buf.set(rows);
+    return buf;
+  }
+  let n = 0;
+  for (let k = 0; k < rows.length; k++) if (random.next() < rate) buf[n++] = rows[k]!;
+  return buf.subarray(0, n);
+}
+
+function sampleFeatures(cols: number, rate: number, random: Random): Int32Array {
+  const k = Math.max(1, Math.round(rate * cols));
+  const all = Int32Array.from({ length: cols }, (_, j) => j);
+  for (let i = 0; i < k; i++) {
+    const j = i + random.int(cols - i);
+    const t = all[i]!;
+    all[i] = all[j]!;
+    all[j] = t;
+  }
+  return all.subarray(0, k).sort();
+}
+
+function addTreeBinned(
+  tree: RegressionTree,
+  binThreshold: Uint8Array,
+  bins: Uint8Array,
+  stride: number,
+  rows: Uint32Array,
+  margin: Float64Array,
+): void {
+  const { feature, defaultLeft, left, right, value } = tree;
+  for (let k = 0; k < rows.length; k++) {
+    const i = rows[k]!;
+    const base = i * stride;
+    let node = 0;
+    let f = feature[0]!;
+    while (f >= 0) {
+      const b = bins[base + f]!;
+      const goLeft = b === MISSING_BIN ? defaultLeft[node] === 1 : b <= binThreshold[node]!;
+      node = goLeft ? left[node]! : right[node]!;
+      f = feature[node]!;
+    }
+    margin[i]! += value[node]!;
+  }
+}
+
+function evalLoss(objective: Objective, s: EvalSet): number {
+  let sw = 0;
+  let sl = 0;
+  for (let k = 0; k < s.rows.length; k++) {
+    const i = s.rows[k]!;
+    const w = s.weights === undefined ? 1 : s.weights[i]!;
+    const z = s.margin[i]!;
+    const y = s.labels[i]!;
+    // logloss from the margin: softplus(z) − y·z, stable for large |z|.
+    const l =
+      objective === 'logloss' ? Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z))) - y * z : (z - y) ** 2;
+    sw += w;
+    sl += w * l;
+  }
+  if (sw === 0) return 0;
+  return objective === 'logloss' ? sl / sw : Math.sqrt(sl / sw);
+}
+
+/** parent −= child over the given features' histograms (the subtraction trick). */
+function subtractHistograms(parent: Float64Array, child: Float64Array, feats: Int32Array): void {
+  for (let k = 0; k < feats.length; k++) {
+    const o = feats[k]! * HIST_STRIDE;
+    for (let j = o; j < o + HIST_STRIDE; j++) parent[j]! -= child[j]!;
+  }
+}
+
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+/** Histogram layout: per feature 256 bins × (gradient, hessian); the missing bin is the last. */
+const HIST_STRIDE = 512;
+
+interface Split {
+  gain: number;
+  feature: number;
+  bin: number;
+  defaultLeft: boolean;
+  gl: number;
+  hl: number;
+}
+
+interface Leaf {
+  node: number;
+  begin: number;
+  end: number;
+  depth: number;
+  g: number;
+  h: number;
+  hist: Float64Array | null;
+  split: Split | null;
+}
+
+class TreeGrower {
+  private readonly nBins: Int32Array;
+  private readonly scratch: Uint32Array;
+  private readonly pool: Float64Array[] = [];
+  private readonly words: Uint32Array;
+
+  constructor(
+    private readonly bins: Uint8Array,
+    private readonly cols: number,
+    private readonly stride: number,
+    private readonly bounds: BinBounds,
+    private readonly p: Params,
+    rows: number,
+  ) {
+    this.nBins = Int32Array.from(bounds, (b) => b.length);
+    this.scratch = new Uint32Array(rows);
+    this.words = new Uint32Array(bins.buffer, bins.byteOffset, bins.length >>> 2);
+  }
+
+  grow(
+    rowIdx: Uint32Array,
+    feats: Int32Array,
+    gh: Float64Array,
+  ): { tree: RegressionTree; binThreshold: Uint8Array } {
+    const p = this.p;
+    const nodes = new NodeBuilder();
+    let g = 0;
+    let h = 0;
+    for (let k = 0; k < rowIdx.length; k++) {
+      const i = rowIdx[k]!;
+      g += gh[2 * i]!;
+      h += gh[2 * i + 1]!;
+    }
+    const root: Leaf = {
+      node: nodes.add(this.leafValue(g, h), h),
+      begin: 0,
+      end: rowIdx.length,
+      depth: 0,
+      g,
+      h,
+      hist: null,
+      split: null,
+    };
+    const candidates: Leaf[] = [];
+    if (this.splittable(root)) {
+      root.hist = this.take();
+      this.build(root.hist, rowIdx, root.begin, root.end, feats, gh);
+      this.consider(root, feats, candidates);
+    }
+    let leaves = 1;
+    while (leaves < p.maxLeaves && candidates.length > 0) {
+      let bi = 0;
+      for (let c = 1; c < candidates.length; c++)
+        if (candidates[c]!.split!.gain > candidates[bi]!.split!.gain) bi = c;
+      const parent = candidates[bi]!;
+      candidates.splice(bi, 1);
+      const s = parent.split!;
+      const mid = this.partition(rowIdx, parent.begin, parent.end, s);
+      const gr = parent.g - s.gl;
+      const hr = parent.h - s.hl;
+      const l: Leaf = {
+        node: nodes.add(this.leafValue(s.gl, s.hl), s.hl),
+        begin: parent.begin,
+        end: mid,
+        depth: parent.depth + 1,
+        g: s.gl,
+        h: s.hl,
+        hist: null,
+        split: null,
+      };
+      const r: Leaf = {
+        node: nodes.add(this.leafValue(gr, hr), hr),
+        begin: mid,
+        end: parent.end,
+        depth: parent.depth + 1,
+        g: gr,
+        h: hr,
+        hist: null,
+        split: null,
+      };
+      nodes.setSplit(
+        parent.node,
+        s.feature,
+        this.bounds[s.feature]![s.bin]!,
+        s.bin,
+        s.defaultLeft,
+        l.node,
+        r.node,
+        s.gain,
+      );
+      leaves++;
+      const parentHist = parent.hist!;
+      if (leaves < p.maxLeaves && (this.splittable(l) || this.splittable(r))) {
+        const [small, large] = l.end - l.begin <= r.end - r.begin ? [l, r] : [r, l];
+        const smallHist = this.take();
+        small.hist = smallHist;
+        this.build(smallHist, rowIdx, small.begin, small.end, feats, gh);
+        subtractHistograms(parentHist, smallHist, feats);
+        large.hist = parentHist;
+        for (const child of [l, r]) {
+          if (this.splittable(child)) this.consider(child, feats, candidates);
+          if (child.split === null) this.release(child);
+        }
+      } else {
+        this.release(parent);
+      }
+    }
+    for (const c of candidates) this.release(c);
+    return nodes.finish();
+  }
+
+  private splittable(leaf: Leaf): boolean {
+    return leaf.depth < this.p.maxDepth && leaf.end - leaf.begin >= 2 && leaf.h >= 2 * this.p.minChildWeight;
+  }
+
+  private leafValue(g: number, h: number): number {
+    const d = h + this.p.lambda;
+    return d > 0 ? (-this.p.eta * g) / d : 0;
+  }
+
+  private take(): Float64Array {
+    return this.pool.pop() ?? new Float64Array(this.stride * HIST_STRIDE);
+  }
+
+  private release(leaf: Leaf): void {
+    if (leaf.hist !== null) this.pool.push(leaf.hist);
+    leaf.hist = null;
+  }
+
+  private consider(leaf: Leaf, feats: Int32Array, candidates: Leaf[]): void {
+    leaf.split = this.bestSplit(leaf.hist!, leaf.g, leaf.h, feats);
+    if (leaf.split !== null) candidates.push(leaf);
+  }
+
+  private build(
+    hist: Float64Array,
+    rowIdx: Uint32Array,
+    begin: number,
+    end: number,
+    feats: Int32Array,
+    gh: Float64Array,
+  ): void {
+    const { bins, cols, stride, words } = this;
+    const nf = feats.length;
+    if (nf === cols && LITTLE_ENDIAN) {
+      // All features: read each row four bins at a time; padding columns land in unused slots.
+      hist.fill(0);
+      const nw = stride >>> 2;
+      for (let k = begin; k < end; k++) {
+        const i = rowIdx[k]!;
+        const g = gh[2 * i]!;
+        const h = gh[2 * i + 1]!;
+        const base = i * nw;
+        for (let q = 0, o = 0; q < nw; q++, o += 4 * HIST_STRIDE) {
+          const w = words[base + q]!;
+          let at = o + ((w & 255) << 1);
+          hist[at]! += g;
+          hist[at + 1]! += h;
+          at = o + HIST_STRIDE + (((w >>> 8) & 255) << 1);
+          hist[at]! += g;
+          hist[at + 1]! += h;
+          at = o + 2 * HIST_STRIDE + (((w >>> 16) & 255) << 1);
+          hist[at]! += g;
+          hist[at + 1]! += h;
+          at = o + 3 * HIST_STRIDE + ((w >>> 24) << 1);
+          hist[at]! += g;
+          hist[at + 1]! += h;
+        }
+      }
+    } else {
+      for (let k = 0; k < nf; k++) hist.fill(0, feats[k]! * HIST_STRIDE, (feats[k]! + 1) * HIST_STRIDE);
+      for (let k = begin; k < end; k++) {
+        const i = rowIdx[k]!;
+        const g = gh[2 * i]!;
+        const h = gh[2 * i + 1]!;
+        const base = i * stride;
+        for (let q = 0; q < nf; q++) {
+          const f = feats[q]!;
+          const at = f * HIST_STRIDE + (bins[base + f]! << 1);
+          hist[at]! += g;
+          hist[at + 1]! += h;
+        }
+      }
+    }
+  }
+
+  private bestSplit(hist: Float64Array, G: number, H: number, feats: Int32Array): Split | null {
+    const { lambda, gamma, minChildWeight: mcw } = this.p;
+    const parentScore = (G * G) / (H + lambda);
+    // A side whose hessian is a rounding residue of H is empty.
+    const tiny = 1e-10 * H;
+    let best: Split | null = null;
+    let bestGain = Math.max(gamma, 1e-12);
+    for (let q = 0; q < feats.length; q++) {
+      const f = feats[q]!;
+      const o = f * HIST_STRIDE;
+      const nb = this.nBins[f]!;
+      const gm = hist[o + 2 * MISSING_BIN]!;
+      const hm = hist[o + 2 * MISSING_BIN + 1]!;
+      const hasMissing = hm > 0;
+      let gl = 0;
+      let hl = 0;
+      for (let b = 0; b < nb; b++) {
+        gl += hist[o + 2 * b]!;
+        hl += hist[o + 2 * b + 1]!;
+        // Missing values go right.
+        if (b < nb - 1 || hasMissing) {
+          const gr = G - gl;
+          const hr = H - hl;
+          if (hl >= mcw && hr >= mcw && hl > tiny && hr > tiny) {
+            const gain = 0.5 * ((gl * gl) / (hl + lambda) + (gr * gr) / (hr + lambda) - parentScore);
+            if (gain > bestGain) {
+              bestGain = gain;
+              // With no missing values here, send unseen ones to the heavier side.
+              best = { gain, feature: f, bin: b, defaultLeft: !hasMissing && hl >= hr, gl, hl };
+            }
+          }
+        }
+        // Missing values go left.
+        if (hasMissing && b < nb - 1) {
+          const gl2 = gl + gm;
+          const hl2 = hl + hm;
+          const gr = G - gl2;
+          const hr = H - hl2;
+          if (hl2 >= mcw && hr >= mcw && hl2 > tiny && hr > tiny) {
+            const gain = 0.5 * ((gl2 * gl2) / (hl2 + lambda) + (gr * gr) / (hr + lambda) - parentScore);
+            if (gain > bestGain) {
+              bestGain = gain;
+              best = { gain, feature: f, bin: b, defaultLeft: true, gl: gl2, hl: hl2 };
+            }
+          }
+        }
+      }
+    }
+    return best;
+  }
+
+  private partition(rowIdx: Uint32Array, begin: number, end: number, s: Split): number {
+    const { bins, stride, scratch } = this;
+    const f = s.feature;
+    const bin = s.bin;
+    const dl = s.defaultLeft;
+    let nl = begin;
+    let nr = 0;
+    for (let k = begin; k < end; k++) {
+      const i = rowIdx[k]!;
+      const b = bins[i * stride + f]!;
+      if (b === MISSING_BIN ? dl : b <= bin) rowIdx[nl++] = i;
+      else scratch[nr++] = i;
+    }
+    rowIdx.set(scratch.subarray(0, nr), nl);
+    return nl;
+  }
+}
+
+class NodeBuilder {
+  private readonly feature: number[] = [];
+  private readonly threshold: number[] = [];
+  private readonly binThreshold: number[] = [];
+  private readonly defaultLeft: number[] = [];
+  private readonly left: number[] = [];
+  private readonly right: number[] = [];
+  private readonly value: number[] = [];
+  private readonly cover: number[] = [];
+  private readonly gain: number[] = [];
+
+  add(value: number, cover: number): number {
+    this.feature.push(-1);
+    this.threshold.push(0);
+    this.binThreshold.push(0);
+    this.defaultLeft.push(0);
+    this.left.push(-1);
+    this.right.push(-1);
+    this.value.push(value);
+    this.cover.push(cover);
+    this.gain.push(0);
+    return this.feature.length - 1;
+  }
+
+  setSplit(
+    node: number,
+    feature: number,
+    threshold: number,
+    bin: number,
+    defaultLeft: boolean,
+    left: number,
+    right: number,
+    gain: number,
+  ): void {
+    this.feature[node] = feature;
+    this.threshold[node] = threshold;
+    this.binThreshold[node] = bin;
+    this.defaultLeft[node] = defaultLeft ? 1 : 0;
+    this.left[node] = left;
+    this.right[node] = right;
+    this.gain[node] = gain;
+  }
+
+  finish(): { tree: RegressionTree; binThreshold: Uint8Array } {
+    return {
+      tree: {
+        feature: Int32Array.from(this.feature),
+        threshold: Float64Array.from(this.threshold),
+        defaultLeft: Uint8Array.from(this.defaultLeft),
+        left: Int32Array.from(this.left),
+        right: Int32Array.from(this.right),
+        value: Float64Array.from(this.value),
+        cover: Float64Array.from(this.cover),
+        gain: Float64Array.from(this.gain),
+      },
+      binThreshold: Uint8Array.from(this.binThreshold),
+    };
+  }
+}
