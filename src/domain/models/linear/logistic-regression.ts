@@ -1,0 +1,219 @@
+import { assertMatrix, type FeatureMatrix } from '../trees/feature-matrix.js';
+
+/**
+ * L2-regularised logistic regression, the churn baseline. Coefficients are reported on the
+ * original feature scale; `means` and `scales` are the internal standardisation (a missing
+ * value is replaced by the training mean, i.e. contributes nothing).
+ */
+export interface LogisticRegressionModel {
+  readonly type: 'logistic-regression';
+  readonly featureNames: readonly string[];
+  readonly intercept: number;
+  readonly coefficients: readonly number[];
+  readonly means: readonly number[];
+  readonly scales: readonly number[];
+  /** Penalty λ used, on the standardised coefficients. */
+  readonly l2: number;
+  readonly iterations: number;
+  readonly converged: boolean;
+}
+
+export interface LogisticRegressionOptions {
+  /** λ in Σ wᵢ·logloss + (λ/2)·‖β‖², β on standardised features, intercept free. Default 1. */
+  readonly l2?: number;
+  readonly weights?: Float64Array;
+  readonly maxIterations?: number;
+  /** Stop when the Newton decrement ½·gᵀH⁻¹g falls below this. Default 1e-10. */
+  readonly tolerance?: number;
+}
+
+function sigmoid(z: number): number {
+  return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+}
+
+/**
+ * Fit by Newton's method (IRLS) with backtracking on the penalised negative log-likelihood
+ * L(b, β) = Σ wᵢ[softplus(zᵢ) − yᵢzᵢ] + (λ/2)‖β‖², zᵢ = b + Σⱼ βⱼ(xᵢⱼ − μⱼ)/σⱼ.
+ * Each step solves (XᵀWX + λI)Δ = −∇L by Cholesky; cost O(n·p²) per iteration.
+ */
+export function fitLogisticRegression(
+  data: FeatureMatrix,
+  labels: Float64Array,
+  options: LogisticRegressionOptions = {},
+): LogisticRegressionModel {
+  assertMatrix(data);
+  const { rows: n, cols: p, values } = data;
+  const lambda = options.l2 ?? 1;
+  const weights = options.weights;
+  const maxIterations = options.maxIterations ?? 50;
+  const tolerance = options.tolerance ?? 1e-10;
+  if (labels.length !== n) throw new RangeError(`${labels.length} labels for ${n} rows`);
+  if (!(lambda >= 0)) throw new RangeError('l2 must be >= 0');
+  for (let i = 0; i < n; i++) {
+    if (labels[i] !== 0 && labels[i] !== 1) throw new RangeError(`label ${i} is not 0 or 1`);
+  }
+
+  // Weighted means and standard deviations, ignoring missing values.
+  const means = new Array<number>(p).fill(0);
+  const scales = new Array<number>(p).fill(1);
+  for (let j = 0; j < p; j++) {
+    let sw = 0;
+    let sx = 0;
+    let sxx = 0;
+    for (let i = 0; i < n; i++) {
+      const x = values[i * p + j]!;
+      if (x !== x) continue;
+      const w = weights === undefined ? 1 : weights[i]!;
+      sw += w;
+      sx += w * x;
+      sxx += w * x * x;
+    }
+    if (sw > 0) {
+      const m = sx / sw;
+      const v = Math.max(sxx / sw - m * m, 0);
+      means[j] = m;
+      scales[j] = v > 1e-24 ? Math.sqrt(v) : 1;
+    }
+  }
+  // Standardised design with a leading column of ones.
+  const d = p + 1;
+  const z = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) {
+    z[i * d] = 1;
+    for (let j = 0; j < p; j++) {
+      const x = values[i * p + j]!;
+      z[i * d + j + 1] = x !== x ? 0 : (x - means[j]!) / scales[j]!;
+    }
+  }
+
+  const objective = (beta: Float64Array): number => {
+    let f = 0;
+    for (let i = 0; i < n; i++) {
+      let eta = 0;
+      for (let k = 0; k < d; k++) eta += z[i * d + k]! * beta[k]!;
+      const w = weights === undefined ? 1 : weights[i]!;
+      f += w * (Math.max(eta, 0) + Math.log1p(Math.exp(-Math.abs(eta))) - labels[i]! * eta);
+    }
+    for (let k = 1; k < d; k++) f += 0.5 * lambda * beta[k]! ** 2;
+    return f;
+  };
+
+  const beta = new Float64Array(d);
+  let f = objective(beta);
+  let iterations = 0;
+  let converged = false;
+  const grad = new Float64Array(d);
+  const hess = new Float64Array(d * d);
+  for (; iterations < maxIterations; iterations++) {
+    grad.fill(0);
+    hess.fill(0);
+    for (let i = 0; i < n; i++) {
+      let eta = 0;
+      for (let k = 0; k < d; k++) eta += z[i * d + k]! * beta[k]!;
+      const w = weights === undefined ? 1 : weights[i]!;
+      const pr = sigmoid(eta);
+      const r = w * (pr - labels[i]!);
+      const h = w * pr * (1 - pr);
+      for (let k = 0; k < d; k++) {
+        const zk = z[i * d + k]!;
+        grad[k]! += r * zk;
+        const hz = h * zk;
+        for (let l = 0; l <= k; l++) hess[k * d + l]! += hz * z[i * d + l]!;
+      }
+    }
+    for (let k = 1; k < d; k++) {
+      grad[k]! += lambda * beta[k]!;
+      hess[k * d + k]! += lambda;
+    }
+    hess[0]! += 1e-10; // keeps the system solvable when every label is equal
+    const step = choleskySolve(hess, grad, d);
+    let decrement = 0;
+    for (let k = 0; k < d; k++) decrement += grad[k]! * step[k]!;
+    if (decrement / 2 < tolerance) {
+      // Inside the quadratic region: one last full step squares the remaining error.
+      for (let k = 0; k < d; k++) beta[k]! -= step[k]!;
+      converged = true;
+      iterations++;
+      break;
+    }
+    let t = 1;
+    const trial = new Float64Array(d);
+    for (;;) {
+      for (let k = 0; k < d; k++) trial[k] = beta[k]! - t * step[k]!;
+      const fNew = objective(trial);
+      if (fNew <= f - 1e-4 * t * decrement || t < 1e-10) {
+        beta.set(trial);
+        f = fNew;
+        break;
+      }
+      t /= 2;
+    }
+  }
+
+  const coefficients = Array.from({ length: p }, (_, j) => beta[j + 1]! / scales[j]!);
+  let intercept = beta[0]!;
+  for (let j = 0; j < p; j++) intercept -= coefficients[j]! * means[j]!;
+  return {
+    type: 'logistic-regression',
+    featureNames: [...data.featureNames],
+    intercept,
+    coefficients,
+    means,
+    scales,
+    l2: lambda,
+    iterations,
+    converged,
+  };
+}
+
+/** Solve A·x = b for symmetric positive-definite A given by its lower triangle (row-major d×d). */
+function choleskySolve(a: Float64Array, b: Float64Array, d: number): Float64Array {
+  const l = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = a[i * d + j]!;
+      for (let k = 0; k < j; k++) s -= l[i * d + k]! * l[j * d + k]!;
+      if (i === j) {
+        if (!(s > 0)) throw new RangeError('logistic regression Hessian is not positive definite');
+        l[i * d + i] = Math.sqrt(s);
+      } else {
+        l[i * d + j] = s / l[j * d + j]!;
+      }
+    }
+  }
+  const y = new Float64Array(d);
+  for (let i = 0; i < d; i++) {
+    let s = b[i]!;
+    for (let k = 0; k < i; k++) s -= l[i * d + k]! * y[k]!;
+    y[i] = s / l[i * d + i]!;
+  }
+  const x = new Float64Array(d);
+  for (let i = d - 1; i >= 0; i--) {
+    let s = y[i]!;
+    for (let k = i + 1; k < d; k++) s -= l[k * d + i]! * x[k]!;
+    x[i] = s / l[i * d + i]!;
+  }
+  return x;
+}
+
+/** Log-odds for every row; a missing value counts as the training mean. */
+export function predictLogit(model: LogisticRegressionModel, data: FeatureMatrix): Float64Array {
+  assertMatrix(data);
+  const p = model.coefficients.length;
+  if (data.cols !== p) throw new RangeError(`model has ${p} features, matrix has ${data.cols}`);
+  const out = new Float64Array(data.rows);
+  for (let i = 0; i < data.rows; i++) {
+    let eta = model.intercept;
+    for (let j = 0; j < p; j++) {
+      const x = data.values[i * p + j]!;
+      eta += model.coefficients[j]! * (x !== x ? model.means[j]! : x);
+    }
+    out[i] = eta;
+  }
+  return out;
+}
+
+/** Probability of the positive class for every row. */
+export function predictProbability(model: LogisticRegressionModel, data: FeatureMatrix): Float64Array {
+  return predictLogit(model, data).map(sigmoid);
+}
