@@ -4,7 +4,13 @@
  * first purchase (MBG) or only after repeat purchases (BG). In the formulas below the MBG is the
  * BG with b replaced by b + 1 in the Beta–geometric terms and the dropout term applying at x = 0.
  */
-import { collapseRfm, groupByFrequency, requireIdentifiable, type RfmInput } from './rfm-data.js';
+import {
+  collapseRfm,
+  groupByFrequency,
+  indexValues,
+  requireIdentifiable,
+  type RfmInput,
+} from './rfm-data.js';
 import { minimize, type MinimizeOptions } from './optimize.js';
 import { digamma, log1pExp, logGamma, logHyp2f1Signed } from './special-functions.js';
 
@@ -26,6 +32,8 @@ export interface FitResult<P> {
   /** Total log-likelihood at the estimate (summed over customers). */
   logLikelihood: number;
   iterations: number;
+  /** Likelihood (with gradient) evaluations. */
+  evaluations: number;
   converged: boolean;
 }
 
@@ -68,6 +76,13 @@ export function fitBgFamily(
   const applies = new Uint8Array(G);
   for (let g = 0; g < G; g++) applies[g] = modified || (groups.values[g] as number) > 0 ? 1 : 0;
   const total = data.customers;
+  // ln(α + T) and ln(α + tₓ) are tabulated per distinct value (few on a day grid).
+  const ages = indexValues(T);
+  const recencies = indexValues(tx);
+  const lnAT = new Float64Array(ages.values.length);
+  const invAT = new Float64Array(ages.values.length);
+  const lnAX = new Float64Array(recencies.values.length);
+  const invAX = new Float64Array(recencies.values.length);
 
   const objective = (theta: Float64Array, grad: Float64Array): number => {
     const r = Math.exp(theta[0] as number);
@@ -103,26 +118,37 @@ export function fitBgFamily(
         invDrop[g] = 1 / (b + xg - shift);
       }
     }
+    for (let k = 0; k < lnAT.length; k++) {
+      const v = alpha + (ages.values[k] as number);
+      lnAT[k] = Math.log(v);
+      invAT[k] = 1 / v;
+    }
+    for (let k = 0; k < lnAX.length; k++) {
+      const v = alpha + (recencies.values[k] as number);
+      lnAX[k] = Math.log(v);
+      invAX[k] = 1 / v;
+    }
     for (let i = 0; i < rows; i++) {
       const xi = x[i] as number;
       const wi = w[i] as number;
       const rx = r + xi;
-      const aT = alpha + (T[i] as number);
-      const LA = Math.log(aT);
+      const kT = ages.index[i] as number;
+      const LA = lnAT[kT] as number;
+      const iA = invAT[kT] as number;
       ll -= wi * rx * LA;
       dr -= wi * LA;
-      dAlpha -= (wi * rx) / aT;
+      dAlpha -= wi * rx * iA;
       const g = groups.rowGroup[i] as number;
       if (!applies[g]) continue;
-      const aX = alpha + (tx[i] as number);
-      const LX = Math.log(aX);
+      const kX = recencies.index[i] as number;
+      const LX = lnAX[kX] as number;
       const u = lnA - (lnDrop[g] as number) + rx * (LA - LX);
       const e = Math.exp(-Math.abs(u));
       const sigma = u >= 0 ? 1 / (1 + e) : e / (1 + e);
       ll += wi * ((u > 0 ? u : 0) + Math.log1p(e));
       const ws = wi * sigma;
       dr += ws * (LA - LX);
-      dAlpha += ws * rx * (1 / aT - 1 / aX);
+      dAlpha += ws * rx * (iA - (invAX[kX] as number));
       da += ws / a;
       db -= ws * (invDrop[g] as number);
     }
@@ -143,6 +169,7 @@ export function fitBgFamily(
     },
     logLikelihood: -result.value * total,
     iterations: result.iterations,
+    evaluations: result.evaluations,
     converged: result.converged,
   };
 }

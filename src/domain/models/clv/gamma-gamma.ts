@@ -129,6 +129,7 @@ export function fitGammaGamma(
     },
     logLikelihood: -result.value * total,
     iterations: result.iterations,
+    evaluations: result.evaluations,
     converged: result.converged,
   };
 }

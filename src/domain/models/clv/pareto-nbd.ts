@@ -238,6 +238,7 @@ export function fitParetoNbd(input: RfmInput, options: ParetoNbdFitOptions = {})
     },
     logLikelihood: -result.value * total,
     iterations: result.iterations,
+    evaluations: result.evaluations,
     converged: result.converged,
   };
 }

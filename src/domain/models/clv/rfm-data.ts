@@ -147,3 +147,27 @@ export function groupByFrequency(x: Float64Array, w: Float64Array): FrequencyGro
   }
   return { values: Float64Array.from(values), weight: Float64Array.from(weight), rowGroup };
 }
+
+/** Distinct values of a column and, per row, the index of its value (to tabulate f(value) once). */
+export interface ValueIndex {
+  values: Float64Array;
+  index: Int32Array;
+}
+
+/** Index a column by its distinct values. */
+export function indexValues(column: Float64Array): ValueIndex {
+  const seen = new Map<number, number>();
+  const values: number[] = [];
+  const index = new Int32Array(column.length);
+  for (let i = 0; i < column.length; i++) {
+    const v = column[i] as number;
+    let k = seen.get(v);
+    if (k === undefined) {
+      k = values.length;
+      seen.set(v, k);
+      values.push(v);
+    }
+    index[i] = k;
+  }
+  return { values: Float64Array.from(values), index };
+}
