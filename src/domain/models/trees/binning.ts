@@ -34,17 +34,23 @@ export function fitBinBounds(
   } else {
     sample = new Uint32Array(sampleRows);
     for (let i = 0; i < sampleRows; i++) sample[i] = rowSubset[random.int(rowSubset.length)] as number;
+    // Ascending rows read the matrix front to back (the bounds do not depend on the order).
+    sample.sort();
   }
   const { values, cols } = m;
-  const buf = new Float64Array(sample.length);
+  // Gather the sample column by column in one row-major pass.
+  const columns = Array.from({ length: cols }, () => new Float64Array(sample.length));
+  const counts = new Int32Array(cols);
+  for (let i = 0; i < sample.length; i++) {
+    const base = (sample[i] as number) * cols;
+    for (let f = 0; f < cols; f++) {
+      const x = values[base + f] as number;
+      if (x === x) (columns[f] as Float64Array)[counts[f]!++] = x;
+    }
+  }
   const bounds: Float64Array[] = [];
   for (let f = 0; f < cols; f++) {
-    let n = 0;
-    for (let i = 0; i < sample.length; i++) {
-      const x = values[(sample[i] as number) * cols + f] as number;
-      if (x === x) buf[n++] = x;
-    }
-    bounds.push(boundsFromSorted(buf.subarray(0, n).sort(), maxBins));
+    bounds.push(boundsFromSorted((columns[f] as Float64Array).subarray(0, counts[f]!).sort(), maxBins));
   }
   return bounds;
 }
@@ -107,10 +113,10 @@ export function binOf(upper: Float64Array, x: number): number {
 export function binMatrix(m: FeatureMatrix, bounds: BinBounds, stride = paddedStride(m.cols)): Uint8Array {
   const { values, rows, cols } = m;
   const out = new Uint8Array(rows * stride);
-  for (let f = 0; f < cols; f++) {
-    const upper = bounds[f] as Float64Array;
-    for (let i = 0, k = f, o = f; i < rows; i++, k += cols, o += stride)
-      out[o] = binOf(upper, values[k] as number);
+  for (let i = 0; i < rows; i++) {
+    const k = i * cols;
+    const o = i * stride;
+    for (let f = 0; f < cols; f++) out[o + f] = binOf(bounds[f] as Float64Array, values[k + f] as number);
   }
   return out;
 }
