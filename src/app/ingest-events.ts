@@ -106,12 +106,15 @@ function profileUpdates(
       email: base?.email ?? null,
       phone: base?.phone ?? null,
       timezone: base?.timezone ?? null,
-      traits: base?.traits ?? null,
+      traitsJson: base?.traitsJson ?? null,
     };
     if (e.identity.email !== undefined) cur.email = e.identity.email;
     if (e.identity.phone !== undefined) cur.phone = e.identity.phone;
     if (e.timezone !== null) cur.timezone = e.timezone;
-    if (e.traits !== null && e.type === 'identify') cur.traits = { ...(cur.traits ?? {}), ...e.traits };
+    if (e.traits !== null && e.type === 'identify' && Object.keys(e.traits).length > 0) {
+      const merged = { ...(cur.traitsJson ? (JSON.parse(cur.traitsJson) as object) : {}), ...e.traits };
+      cur.traitsJson = JSON.stringify(merged);
+    }
     next.set(id, cur);
   });
   return [...next.values()].filter((u) => {
@@ -121,7 +124,7 @@ function profileUpdates(
       base.email !== u.email ||
       base.phone !== u.phone ||
       base.timezone !== u.timezone ||
-      JSON.stringify(base.traits) !== JSON.stringify(u.traits)
+      base.traitsJson !== u.traitsJson
     );
   });
 }

@@ -10,7 +10,8 @@ export interface ProfileFields {
   readonly email: string | null;
   readonly phone: string | null;
   readonly timezone: string | null;
-  readonly traits: Readonly<Record<string, unknown>> | null;
+  /** Traits as stored (JSON text), parsed only when an identify call changes them. */
+  readonly traitsJson: string | null;
 }
 
 export interface CustomerRowUpdate extends ProfileFields {

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 
 export interface CustomersTable {
@@ -161,6 +161,28 @@ export interface Store {
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./.patron/patron.db';
 
+/**
+ * Kysely prepares every query anew; preparing is most of the cost of a small query on SQLite.
+ * Statements are cached by their SQL text (an LRU of 512), so repeated query shapes are prepared once.
+ */
+function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sqlText: string) {
+      let stmt = cache.get(sqlText);
+      if (stmt) {
+        cache.delete(sqlText);
+      } else {
+        stmt = sqlite.prepare(sqlText);
+        if (cache.size >= 512) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(sqlText, stmt);
+      return stmt;
+    },
+  };
+}
+
 /** Opens a database from a URL: `sqlite:PATH`, `sqlite::memory:`, or `postgres://…[?schema=NAME]`. */
 export function openStore(url: string): Store {
   if (url.startsWith('sqlite:')) {
@@ -171,7 +193,8 @@ export function openStore(url: string): Store {
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 10000');
     sqlite.pragma('cache_size = -65536');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    sqlite.pragma('wal_autocheckpoint = 10000');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     return { db, dialect: 'sqlite', url, close: () => db.destroy() };
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {

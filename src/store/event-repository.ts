@@ -6,27 +6,27 @@ import { randomBytes } from 'node:crypto';
 import type { BatchWrite, EventBatchWriter, EventStore, ProfileFields } from '../app/ports.js';
 import type { NormalizedEvent, OrderFact } from '../domain/events/normalize.js';
 import type { KnownCustomer } from '../domain/profile/identity.js';
-import type { Store } from './database.js';
-import { chunks, writeTransaction, type Tx } from './transaction.js';
+import type { DialectName, Store } from './database.js';
+import { chunks, inList, insertMany, writeTransaction, type Tx } from './transaction.js';
 
 /** Tables whose rows belong to a customer and move with them when two customers merge. */
 const CUSTOMER_OWNED = ['events', 'orders', 'order_updates'] as const;
 
 export function eventStore(store: Store): EventStore {
   return {
-    inWriteTransaction: (fn) => writeTransaction(store, (tx) => fn(batchWriter(tx))),
+    inWriteTransaction: (fn) => writeTransaction(store, (tx) => fn(batchWriter(tx, store.dialect))),
   };
 }
 
-function batchWriter(tx: Tx): EventBatchWriter {
+function batchWriter(tx: Tx, dialect: DialectName): EventBatchWriter {
   return {
     async existingMessageIds(ids) {
       const found = new Set<string>();
-      for (const part of chunks(ids, 900)) {
+      for (const part of chunks(ids, 512)) {
         const rows = await tx
           .selectFrom('events')
           .select('message_id')
-          .where('message_id', 'in', part)
+          .where('message_id', 'in', inList(part))
           .execute();
         for (const r of rows) found.add(r.message_id);
       }
@@ -35,21 +35,21 @@ function batchWriter(tx: Tx): EventBatchWriter {
 
     async loadIdentities(keys) {
       const owners = new Map<string, string>();
-      for (const part of chunks(keys, 900)) {
+      for (const part of chunks(keys, 512)) {
         const rows = await tx
           .selectFrom('identities')
           .select(['key', 'customer_id'])
-          .where('key', 'in', part)
+          .where('key', 'in', inList(part))
           .execute();
         for (const r of rows) owners.set(r.key, r.customer_id);
       }
       const customers = new Map<string, KnownCustomer>();
       const profiles = new Map<string, ProfileFields>();
-      for (const part of chunks([...new Set(owners.values())], 900)) {
+      for (const part of chunks([...new Set(owners.values())], 512)) {
         const rows = await tx
           .selectFrom('customers')
           .select(['id', 'user_id', 'created_at', 'email', 'phone', 'timezone', 'traits'])
-          .where('id', 'in', part)
+          .where('id', 'in', inList(part))
           .execute();
         for (const r of rows) {
           customers.set(r.id, { id: r.id, userId: r.user_id, createdAt: r.created_at });
@@ -57,14 +57,14 @@ function batchWriter(tx: Tx): EventBatchWriter {
             email: r.email,
             phone: r.phone,
             timezone: r.timezone,
-            traits: r.traits === null ? null : (JSON.parse(r.traits) as Record<string, unknown>),
+            traitsJson: r.traits,
           });
         }
       }
       return { state: { owners, customers }, profiles };
     },
 
-    write: (batch) => writeBatch(tx, batch),
+    write: (batch) => writeBatch(tx, dialect, batch),
 
     async recordImportChunk(progress, rejects) {
       await tx
@@ -92,31 +92,29 @@ function batchWriter(tx: Tx): EventBatchWriter {
   };
 }
 
-async function writeBatch(tx: Tx, batch: BatchWrite): Promise<void> {
+async function writeBatch(tx: Tx, dialect: DialectName, batch: BatchWrite): Promise<void> {
   const { resolution, receivedAt } = batch;
   const profileById = new Map(batch.profiles.map((p) => [p.id, p]));
   const isNew = new Set(resolution.newCustomers.map((c) => c.id));
 
-  for (const part of chunks(resolution.newCustomers, 500)) {
-    await tx
-      .insertInto('customers')
-      .values(
-        part.map((c) => {
-          const p = profileById.get(c.id);
-          return {
-            id: c.id,
-            user_id: c.userId,
-            email: p?.email ?? null,
-            phone: p?.phone ?? null,
-            timezone: p?.timezone ?? null,
-            traits: p?.traits ? JSON.stringify(p.traits) : null,
-            created_at: c.createdAt,
-            merged_into: null,
-          };
-        }),
-      )
-      .execute();
-  }
+  await insertMany(
+    tx,
+    dialect,
+    'customers',
+    resolution.newCustomers.map((c) => {
+      const p = profileById.get(c.id);
+      return {
+        id: c.id,
+        user_id: c.userId,
+        email: p?.email ?? null,
+        phone: p?.phone ?? null,
+        timezone: p?.timezone ?? null,
+        traits: p?.traitsJson ?? null,
+        created_at: c.createdAt,
+        merged_into: null,
+      };
+    }),
+  );
   for (const p of batch.profiles) {
     if (isNew.has(p.id)) continue;
     await tx
@@ -125,31 +123,29 @@ async function writeBatch(tx: Tx, batch: BatchWrite): Promise<void> {
         email: p.email,
         phone: p.phone,
         timezone: p.timezone,
-        traits: p.traits ? JSON.stringify(p.traits) : null,
+        traits: p.traitsJson,
       })
       .where('id', '=', p.id)
       .execute();
   }
 
   const createdAtOf = new Map(batch.events.map((e) => [e.customerId, e.event.timestamp]));
-  for (const part of chunks(resolution.links, 500)) {
-    await tx
-      .insertInto('identities')
-      .values(
-        part.map((l) => {
-          const colon = l.key.indexOf(':');
-          return {
-            key: l.key,
-            kind: l.key.slice(0, colon),
-            value: l.key.slice(colon + 1),
-            customer_id: l.customerId,
-            created_at: createdAtOf.get(l.customerId) ?? receivedAt,
-          };
-        }),
-      )
-      .onConflict((oc) => oc.column('key').doNothing())
-      .execute();
-  }
+  await insertMany(
+    tx,
+    dialect,
+    'identities',
+    resolution.links.map((l) => {
+      const colon = l.key.indexOf(':');
+      return {
+        key: l.key,
+        kind: l.key.slice(0, colon),
+        value: l.key.slice(colon + 1),
+        customer_id: l.customerId,
+        created_at: createdAtOf.get(l.customerId) ?? receivedAt,
+      };
+    }),
+    { ignoreConflictOn: ['key'] },
+  );
 
   for (const m of resolution.merges) {
     await tx
@@ -182,28 +178,26 @@ async function writeBatch(tx: Tx, batch: BatchWrite): Promise<void> {
     await tx.updateTable('customers').set({ user_id: u.userId }).where('id', '=', u.customerId).execute();
   }
 
-  for (const part of chunks(batch.events, 400)) {
-    await tx
-      .insertInto('events')
-      .values(
-        part.map(({ event, customerId }) => ({
-          message_id: event.messageId,
-          type: event.type,
-          name: event.name,
-          known: event.known ? 1 : 0,
-          customer_id: customerId,
-          timestamp: event.timestamp,
-          received_at: receivedAt,
-          payload: JSON.stringify(event.payload),
-        })),
-      )
-      .execute();
-  }
+  await insertMany(
+    tx,
+    dialect,
+    'events',
+    batch.events.map(({ event, customerId }) => ({
+      message_id: event.messageId,
+      type: event.type,
+      name: event.name,
+      known: event.known ? 1 : 0,
+      customer_id: customerId,
+      timestamp: event.timestamp,
+      received_at: receivedAt,
+      payload: JSON.stringify(event.payload),
+    })),
+  );
 
-  await writeFacts(tx, batch);
+  await writeFacts(tx, dialect, batch);
 }
 
-async function writeFacts(tx: Tx, batch: BatchWrite): Promise<void> {
+async function writeFacts(tx: Tx, dialect: DialectName, batch: BatchWrite): Promise<void> {
   const orders = new Map<string, { fact: OrderFact; event: NormalizedEvent; customerId: string }>();
   const updates: Array<{
     message_id: string;
@@ -271,16 +265,12 @@ async function writeFacts(tx: Tx, batch: BatchWrite): Promise<void> {
   }
 
   const allOrders = [...orders.values()];
-  const inserted = new Set<string>();
-  for (const part of chunks(allOrders, 300)) {
-    const rows = await tx
-      .insertInto('orders')
-      .values(part.map(orderRow))
-      .onConflict((oc) => oc.column('order_id').doNothing())
-      .returning('order_id')
-      .execute();
-    for (const r of rows) inserted.add(r.order_id);
-  }
+  const inserted = new Set(
+    await insertMany(tx, dialect, 'orders', allOrders.map(orderRow), {
+      ignoreConflictOn: ['order_id'],
+      returnKey: 'order_id',
+    }),
+  );
   const lines = allOrders
     .filter((o) => inserted.has(o.fact.orderId))
     .flatMap((o) =>
@@ -296,15 +286,8 @@ async function writeFacts(tx: Tx, batch: BatchWrite): Promise<void> {
         quantity: l.quantity,
       })),
     );
-  for (const part of chunks(lines, 300)) await tx.insertInto('order_lines').values(part).execute();
-
-  for (const part of chunks(updates, 300)) {
-    await tx
-      .insertInto('order_updates')
-      .values(part)
-      .onConflict((oc) => oc.column('message_id').doNothing())
-      .execute();
-  }
+  await insertMany(tx, dialect, 'order_lines', lines);
+  await insertMany(tx, dialect, 'order_updates', updates, { ignoreConflictOn: ['message_id'] });
 
   for (const part of chunks([...consents.values()], 300)) {
     await tx

@@ -10,6 +10,7 @@ import type { Result } from '../result.js';
 import { err, ok } from '../result.js';
 import {
   isKnownEvent,
+  isTimeZone,
   knownEvents,
   orderCompletedProperties,
   segmentEventSchema,
@@ -220,15 +221,6 @@ export function formatIssuePath(path: Path): string {
   let out = '';
   for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? p : `.${p}`;
   return out;
-}
-
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** E.164-like normalisation: keep a leading +, drop spaces, dashes, dots and brackets. */

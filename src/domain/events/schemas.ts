@@ -12,17 +12,24 @@ const isoTimestamp = z
   })
   .refine((s) => !Number.isNaN(Date.parse(s)), { message: 'is not a real date' });
 
-const timeZone = z.string().refine(
-  (tz) => {
+const knownTimeZones = new Map<string, boolean>();
+
+/** True for an IANA time zone name Node's ICU knows. Cached: building a DateTimeFormat is slow. */
+export function isTimeZone(tz: string): boolean {
+  let known = knownTimeZones.get(tz);
+  if (known === undefined) {
     try {
       new Intl.DateTimeFormat('en', { timeZone: tz });
-      return true;
+      known = true;
     } catch {
-      return false;
+      known = false;
     }
-  },
-  { message: 'must be an IANA time zone such as Europe/Berlin' },
-);
+    if (knownTimeZones.size < 10_000) knownTimeZones.set(tz, known);
+  }
+  return known;
+}
+
+const timeZone = z.string().refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin' });
 
 /** Ids may arrive as numbers from some sources; they are stored as strings. */
 const id = z.union([z.string().min(1).max(255), z.number().int()]).transform(String);
