@@ -21,13 +21,14 @@ import {
   type CsvRow,
   type RowGroup,
 } from '../domain/imports/csv-orders.js';
+import { cdnowLineToEvents } from '../domain/imports/cdnow.js';
 import { formatIssuePath, normalizeEvent, type NormalizedEvent } from '../domain/events/normalize.js';
 import type { CurrencySettings } from '../domain/money/money.js';
 import type { Result } from '../domain/result.js';
 import { deriveMessageId, storeEvents } from './ingest-events.js';
 import type { EventStore, ImportReject, ImportRunStore } from './ports.js';
 
-export const IMPORT_FORMATS = ['events-jsonl', 'orders-csv', 'shopify-orders-csv'] as const;
+export const IMPORT_FORMATS = ['events-jsonl', 'orders-csv', 'shopify-orders-csv', 'cdnow'] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
 
 export interface ImportOptions {
@@ -154,7 +155,8 @@ export async function importFile(options: ImportOptions): Promise<ImportSummary>
     chunksDone++;
   };
 
-  const records = format === 'events-jsonl' ? jsonlRecords(path) : csvRecords(path, format);
+  const records =
+    format === 'events-jsonl' || format === 'cdnow' ? lineRecords(path, format) : csvRecords(path, format);
   for await (const { record, bytes } of records) {
     lastLine = record.lastLine;
     if (record.lastLine <= resumedFromLine) continue;
@@ -174,7 +176,10 @@ export async function importFile(options: ImportOptions): Promise<ImportSummary>
   return { runId, lines: lastLine, ...totals, resumedFromLine, alreadyImported: false, rejects };
 }
 
-async function* jsonlRecords(path: string): AsyncGenerator<{ record: FileRecord; bytes: number }> {
+async function* lineRecords(
+  path: string,
+  format: 'events-jsonl' | 'cdnow',
+): AsyncGenerator<{ record: FileRecord; bytes: number }> {
   const stream = fs.createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
   const lines = readline.createInterface({ input: stream, crlfDelay: Infinity });
   let n = 0;
@@ -182,10 +187,16 @@ async function* jsonlRecords(path: string): AsyncGenerator<{ record: FileRecord;
     n++;
     if (line.trim() === '') continue;
     let events: Result<unknown[], string>;
-    try {
-      events = { ok: true, value: [JSON.parse(line)] };
-    } catch (e) {
-      events = { ok: false, error: `not valid JSON: ${(e as Error).message}` };
+    if (format === 'cdnow') {
+      const parsed = cdnowLineToEvents(line, n);
+      if (parsed.ok && parsed.value === null) continue;
+      events = parsed.ok ? { ok: true, value: parsed.value ?? [] } : parsed;
+    } else {
+      try {
+        events = { ok: true, value: [JSON.parse(line)] };
+      } catch (e) {
+        events = { ok: false, error: `not valid JSON: ${(e as Error).message}` };
+      }
     }
     yield {
       record: { firstLine: n, lastLine: n, content: line.slice(0, 4000), events },
@@ -196,7 +207,7 @@ async function* jsonlRecords(path: string): AsyncGenerator<{ record: FileRecord;
 
 async function* csvRecords(
   path: string,
-  format: Exclude<ImportFormat, 'events-jsonl'>,
+  format: 'orders-csv' | 'shopify-orders-csv',
 ): AsyncGenerator<{ record: FileRecord; bytes: number }> {
   const required: readonly string[] = format === 'orders-csv' ? ORDERS_CSV_REQUIRED : SHOPIFY_REQUIRED;
   const groupKey = format === 'orders-csv' ? ordersCsvGroupKey : shopifyGroupKey;

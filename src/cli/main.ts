@@ -1,0 +1,209 @@
+#!/usr/bin/env node
+/**
+ * `patron` — the command line. Thin: parses flags, calls the same use cases as the HTTP server,
+ * and maps errors to exit codes (0 ok, 1 the work failed or lines were rejected, 2 usage/config).
+ */
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { ConfigError } from '../config/load-config.js';
+import { createApiKey, parseScopes } from '../app/api-keys.js';
+import { apiKeyStore } from '../store/api-key-repository.js';
+import { findCustomerProfile } from '../store/customer-repository.js';
+import { migrateToLatest } from '../store/migrate.js';
+import { openStore } from '../store/database.js';
+import { loadConfig } from '../config/load-config.js';
+import { settingsStore } from '../store/settings-repository.js';
+import { print, UsageError, withStore, type GlobalFlags } from './context.js';
+import { parseFormat, runImport } from './commands/import.js';
+import { runServer } from './commands/serve.js';
+import { runGenerate } from './commands/generate.js';
+import { runDemo } from './commands/demo.js';
+
+const int = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number`);
+  return n;
+};
+
+const program = new Command()
+  .name('patron')
+  .description('Patron — self-hosted AI retention and loyalty engine for online stores')
+  .option(
+    '--db <url>',
+    'database URL: sqlite:PATH or postgres://… (default sqlite:./.patron/patron.db, or PATRON_DATABASE_URL)',
+  )
+  .showHelpAfterError()
+  .exitOverride();
+
+const globals = (): GlobalFlags => program.opts<GlobalFlags>();
+
+program
+  .command('migrate')
+  .description('bring the database schema up to date')
+  .action(async () => {
+    const config = loadConfig(process.env, { db: globals().db });
+    const store = openStore(config.databaseUrl);
+    try {
+      const r = await migrateToLatest(store);
+      const applied = r.results?.filter((m) => m.status === 'Success').map((m) => m.migrationName) ?? [];
+      print(applied.length ? `Applied: ${applied.join(', ')}` : 'The database is up to date.');
+    } finally {
+      await store.close();
+    }
+  });
+
+program
+  .command('serve')
+  .description('serve the HTTP API (Segment-compatible ingestion, profiles)')
+  .option('--port <n>', 'port (default 8787, or PATRON_PORT)')
+  .option('--host <host>', 'interface to listen on (default 127.0.0.1, or PATRON_HOST)')
+  .action(async (o: { port?: string; host?: string }) => {
+    await withStore(globals(), (store, config) => runServer(store, config), o);
+  });
+
+program
+  .command('import')
+  .description('import a file of events or orders (resumable; re-running imports nothing twice)')
+  .argument('<file>')
+  .requiredOption('--format <format>', 'events-jsonl | orders-csv | shopify-orders-csv | cdnow')
+  .option('--rejects <path>', 'where to write rejected lines (default FILE.rejects.jsonl)')
+  .option('--json', 'print the summary as JSON')
+  .action(async (file: string, o: { format: string; rejects?: string; json?: boolean }) => {
+    const format = parseFormat(o.format);
+    const summary = await withStore(globals(), (store) =>
+      runImport(store, file, format, {
+        ...(o.rejects ? { rejectsPath: o.rejects } : {}),
+        quiet: o.json === true,
+      }),
+    );
+    if (o.json) print(JSON.stringify({ ...summary, rejects: undefined }));
+    if (summary.rejected > 0) process.exitCode = 1;
+  });
+
+program
+  .command('generate')
+  .description('generate a synthetic store (Segment JSONL events + ground truth), deterministic for a seed')
+  .option('--customers <n>', 'number of customers', int('--customers'), 20_000)
+  .option('--seed <s>', 'random seed', int('--seed'), 42)
+  .option('--weeks <n>', 'weeks of history', int('--weeks'), 104)
+  .requiredOption('--out <dir>', 'output directory')
+  .action(async (o: { customers: number; seed: number; weeks: number; out: string }) => {
+    await runGenerate(o);
+  });
+
+program
+  .command('demo')
+  .description('generate a store, import it into the database and print a summary')
+  .option('--customers <n>', 'number of customers', int('--customers'), 20_000)
+  .option('--seed <s>', 'random seed', int('--seed'), 42)
+  .action(async (o: { customers: number; seed: number }) => {
+    await withStore(globals(), (store) => runDemo(store, o));
+  });
+
+const keys = program.command('keys').description('API keys');
+keys
+  .command('create')
+  .description('create an API key; the secret is printed once and only its hash is stored')
+  .requiredOption('--name <name>', 'what the key is for')
+  .requiredOption('--scopes <list>', 'comma-separated: ingest, read, admin')
+  .option('--json', 'print as JSON')
+  .action(async (o: { name: string; scopes: string; json?: boolean }) => {
+    let scopes;
+    try {
+      scopes = parseScopes(o.scopes);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    const { record, secret } = await withStore(globals(), (store) =>
+      createApiKey(apiKeyStore(store), { name: o.name, scopes, now: new Date().toISOString() }),
+    );
+    if (o.json) print(JSON.stringify({ ...record, secret }));
+    else {
+      print(`Created key ${record.id} "${record.name}" with scopes ${record.scopes.join(', ')}.`);
+      print(`Secret (shown once, store it now): ${secret}`);
+    }
+  });
+keys
+  .command('list')
+  .option('--json', 'print as JSON')
+  .action(async (o: { json?: boolean }) => {
+    const list = await withStore(globals(), (store) => apiKeyStore(store).list());
+    if (o.json) print(JSON.stringify(list));
+    else
+      for (const k of list)
+        print(
+          `${k.id}  ${k.prefix}…  ${k.scopes.join(',').padEnd(18)} ${k.revokedAt ? 'revoked' : 'active '}  ${k.name}`,
+        );
+  });
+keys
+  .command('revoke')
+  .argument('<id>')
+  .action(async (id: string) => {
+    const done = await withStore(globals(), (store) =>
+      apiKeyStore(store).revoke(id, new Date().toISOString()),
+    );
+    if (!done) throw new UsageError(`no active key with id ${id}`);
+    print(`Revoked ${id}.`);
+  });
+
+const settings = program
+  .command('settings')
+  .description("the store's settings (currency and exchange rates)");
+settings.command('show').action(async () => {
+  const s = await withStore(globals(), (store) => settingsStore(store).currencySettings());
+  print(JSON.stringify(s, null, 2));
+});
+settings
+  .command('set')
+  .option('--base-currency <code>', "the store's base currency (ISO 4217)")
+  .option(
+    '--rate <CUR=rate...>',
+    'exchange rate: 1 unit of CUR = rate units of the base currency (repeatable)',
+  )
+  .action(async (o: { baseCurrency?: string; rate?: string[] }) => {
+    await withStore(globals(), async (store) => {
+      const s = settingsStore(store);
+      const current = await s.currencySettings();
+      const rates: Record<string, number> = { ...current.rates };
+      for (const r of o.rate ?? []) {
+        const m = /^([A-Za-z]{3})=(\d+(\.\d+)?)$/.exec(r);
+        if (!m) throw new UsageError(`--rate: "${r}" should look like EUR=1.08`);
+        rates[(m[1] as string).toUpperCase()] = Number(m[2]);
+      }
+      const next = { baseCurrency: o.baseCurrency?.toUpperCase() ?? current.baseCurrency, rates };
+      await s.setCurrencySettings(next, new Date().toISOString());
+      print(JSON.stringify(next, null, 2));
+    });
+  });
+
+const customers = program.command('customers').description('customer profiles');
+customers
+  .command('show')
+  .argument('<id>', "Patron id (cus_…) or the store's userId")
+  .action(async (id: string) => {
+    const profile = await withStore(globals(), async (store) =>
+      findCustomerProfile(store, id, (await settingsStore(store).currencySettings()).baseCurrency),
+    );
+    if (!profile) throw new UsageError(`no customer with id or userId "${id}"`);
+    print(JSON.stringify(profile, null, 2));
+  });
+
+async function main(): Promise<void> {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      process.exitCode = e.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (e instanceof UsageError || e instanceof ConfigError) {
+      process.stderr.write(`patron: ${e.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`patron: ${e instanceof Error ? e.message : String(e)}\n`);
+    if (process.env.PATRON_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+    process.exitCode = 1;
+  }
+}
+
+await main();
