@@ -198,6 +198,11 @@ const deepCoupons = [
 const carriers = ['UPS', 'FedEx', 'USPS', 'DHL', 'Royal Mail'];
 const US_TAX = 0.0725;
 
+/** After sign-up and before the churn: when the customer's own visits and posts can happen. */
+function isActive(st: CustomerState, t: number): boolean {
+  return t > st.c.acquiredAt + HOUR && (st.plan.churnAt === null || t < st.plan.churnAt);
+}
+
 function byTime(x: Pending, y: Pending): number {
   return x.t - y.t || x.c - y.c || x.s - y.s;
 }
@@ -760,8 +765,6 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     // A customer who has left and unsubscribed has nothing more to say.
     if (gone && !st.emailMarketing) return;
     const m = engagement(st, mid);
-    const alive = (t: number): boolean =>
-      t > c.acquiredAt + HOUR && (st.plan.churnAt === null || t < st.plan.churnAt);
     const fading = (st.plan.story?.driver === 'disengagement' && inFinalWindow(st, mid, RAMP)) || gone;
 
     // The weekly newsletter.
@@ -797,7 +800,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
       const sessions = rng.poisson(c.browseRate * m);
       for (let k = 0; k < sessions; k++) {
         const at = daytime(st, weekStart + rng.next() * WEEK);
-        if (!alive(at)) continue;
+        if (!isActive(st, at)) continue;
         const onSecondDevice = c.secondAnonymousId !== null && !st.secondLinked && rng.chance(0.35);
         const who: Who = onSecondDevice ? 'anon2' : 'user';
         const views = 1 + rng.int(3);
@@ -836,7 +839,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     // A price-driven leaver keeps looking, and abandons checkouts without a coupon.
     if (st.plan.story?.driver === 'price' && inFinalWindow(st, mid, PRICE_DRIFT) && rng.chance(0.35)) {
       const at = daytime(st, weekStart + rng.next() * WEEK);
-      if (alive(at)) {
+      if (isActive(st, at)) {
         const product = pickProduct(st);
         const products = lineProps(st, [{ product, quantity: 1 }]);
         track(st, at, 'Product Viewed', productProps(st, product));
@@ -855,7 +858,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
       const leaving = (driver === 'price' || driver === 'disengagement') && inFinalWindow(st, mid, 8 * WEEK);
       if (rng.chance(leaving ? 0.12 : 0.003)) {
         const at = daytime(st, weekStart + rng.next() * WEEK);
-        if (alive(at)) {
+        if (isActive(st, at)) {
           track(st, at, 'Subscription Paused', {
             subscription_id: `sub_${st.num}`,
             reason: leaving
@@ -873,7 +876,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     if (c.communityMember && !gone) {
       for (let k = rng.poisson(0.06 * m); k > 0; k--) {
         const at = daytime(st, weekStart + rng.next() * WEEK);
-        if (!alive(at)) continue;
+        if (!isActive(st, at)) continue;
         const kind = rng.pick(['question', 'answer', 'answer', 'tip'] as const);
         track(st, at, 'Community Posted', {
           post_id: `post_${st.num}_${++st.counters.post}`,
@@ -886,7 +889,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     // A phone number added to the profile later (identity resolution by phone).
     if (st.phone === null && !gone && rng.chance(0.002)) {
       const at = daytime(st, weekStart + rng.next() * WEEK);
-      if (alive(at)) {
+      if (isActive(st, at)) {
         const country = timeZones.find((z) => z.zone === c.timezone)?.country ?? 'US';
         st.phone =
           country === 'US'
