@@ -7,18 +7,48 @@ import type { BatchWrite, EventBatchWriter, EventStore, ProfileFields } from '..
 import type { NormalizedEvent, OrderFact } from '../domain/events/normalize.js';
 import type { KnownCustomer } from '../domain/profile/identity.js';
 import type { DialectName, Store } from './database.js';
+import { bumpIdentityGeneration, IdentityCache, readIdentityGeneration } from './identity-cache.js';
 import { chunks, inList, insertMany, writeTransaction, type Tx } from './transaction.js';
 
 /** Tables whose rows belong to a customer and move with them when two customers merge. */
 const CUSTOMER_OWNED = ['events', 'orders', 'order_updates'] as const;
 
 export function eventStore(store: Store): EventStore {
+  const cache = new IdentityCache();
   return {
-    inWriteTransaction: (fn) => writeTransaction(store, (tx) => fn(batchWriter(tx, store.dialect))),
+    async inWriteTransaction(fn) {
+      const written: BatchWrite[] = [];
+      let generation = -1;
+      try {
+        const result = await writeTransaction(store, async (tx) => {
+          generation = await readIdentityGeneration(tx);
+          if (generation !== cache.generation) cache.reset(generation);
+          const r = await fn(batchWriter(tx, store.dialect, cache, written));
+          if (written.length > 0) {
+            generation += 1;
+            await bumpIdentityGeneration(tx, generation, written[0]?.receivedAt ?? new Date().toISOString());
+          }
+          return r;
+        });
+        if (written.length > 0 && cache.generation === generation - 1) {
+          for (const b of written) cache.apply(b);
+          cache.generation = generation;
+        }
+        return result;
+      } catch (e) {
+        cache.reset(-1);
+        throw e;
+      }
+    },
   };
 }
 
-function batchWriter(tx: Tx, dialect: DialectName): EventBatchWriter {
+function batchWriter(
+  tx: Tx,
+  dialect: DialectName,
+  cache: IdentityCache,
+  written: BatchWrite[],
+): EventBatchWriter {
   return {
     async existingMessageIds(ids) {
       const found = new Set<string>();
@@ -35,36 +65,55 @@ function batchWriter(tx: Tx, dialect: DialectName): EventBatchWriter {
 
     async loadIdentities(keys) {
       const owners = new Map<string, string>();
-      for (const part of chunks(keys, 512)) {
+      const missing: string[] = [];
+      for (const key of keys) {
+        const owner = cache.owners.get(key);
+        if (owner === undefined) missing.push(key);
+        else owners.set(key, owner);
+      }
+      for (const part of chunks(missing, 512)) {
         const rows = await tx
           .selectFrom('identities')
           .select(['key', 'customer_id'])
           .where('key', 'in', inList(part))
           .execute();
-        for (const r of rows) owners.set(r.key, r.customer_id);
+        for (const r of rows) {
+          owners.set(r.key, r.customer_id);
+          cache.setOwner(r.key, r.customer_id);
+        }
       }
       const customers = new Map<string, KnownCustomer>();
       const profiles = new Map<string, ProfileFields>();
-      for (const part of chunks([...new Set(owners.values())], 512)) {
+      const unknown: string[] = [];
+      for (const id of new Set(owners.values())) {
+        const c = cache.customers.get(id);
+        const p = cache.profiles.get(id);
+        if (c && p) {
+          customers.set(id, c);
+          profiles.set(id, p);
+        } else unknown.push(id);
+      }
+      for (const part of chunks(unknown, 512)) {
         const rows = await tx
           .selectFrom('customers')
           .select(['id', 'user_id', 'created_at', 'email', 'phone', 'timezone', 'traits'])
           .where('id', 'in', inList(part))
           .execute();
         for (const r of rows) {
-          customers.set(r.id, { id: r.id, userId: r.user_id, createdAt: r.created_at });
-          profiles.set(r.id, {
-            email: r.email,
-            phone: r.phone,
-            timezone: r.timezone,
-            traitsJson: r.traits,
-          });
+          const customer = { id: r.id, userId: r.user_id, createdAt: r.created_at };
+          const profile = { email: r.email, phone: r.phone, timezone: r.timezone, traitsJson: r.traits };
+          customers.set(r.id, customer);
+          profiles.set(r.id, profile);
+          cache.setCustomer(customer, profile);
         }
       }
       return { state: { owners, customers }, profiles };
     },
 
-    write: (batch) => writeBatch(tx, dialect, batch),
+    async write(batch) {
+      await writeBatch(tx, dialect, batch);
+      written.push(batch);
+    },
 
     async recordImportChunk(progress, rejects) {
       await tx

@@ -52,10 +52,11 @@ export function inList<T>(values: readonly T[]): T[] {
 }
 
 /**
- * Inserts many rows the fastest way for the backend: on SQLite one cached prepared statement run
- * per row (no statement is rebuilt; SQLite is in-process, so a row costs microseconds); on
- * PostgreSQL multi-row statements (one round trip per chunk). With `ignoreConflictOn`, rows whose
- * key exists are skipped. Returns the keys (`returnKey` column) of the rows actually inserted.
+ * Inserts many rows with few statements and no per-call query building: the SQL text for a given
+ * table, column list and row count is compiled once by Kysely and reused (SQLite then also reuses
+ * the prepared statement). Rows go in chunks of a fixed size, the remainder in power-of-two pieces,
+ * so only a handful of statement shapes ever exist. With `ignoreConflictOn`, rows whose key exists
+ * are skipped; `returnKey` returns the keys of the rows actually inserted.
  */
 export async function insertMany<T extends keyof Database & string>(
   tx: Tx,
@@ -65,42 +66,48 @@ export async function insertMany<T extends keyof Database & string>(
   options: { ignoreConflictOn?: ReadonlyArray<string>; returnKey?: string } = {},
 ): Promise<string[]> {
   if (rows.length === 0) return [];
-  const first = rows[0] as Record<string, unknown>;
-  const columns = Object.keys(first);
-  const conflict = options.ignoreConflictOn;
+  const columns = Object.keys(rows[0] as object);
+  const chunk = dialect === 'sqlite' ? 64 : Math.min(512, Math.floor(30_000 / columns.length));
   const inserted: string[] = [];
-  if (dialect === 'sqlite') {
-    const cacheKey = `${table}|${columns.join(',')}|${conflict?.join(',') ?? ''}`;
-    let text = insertSqlCache.get(cacheKey);
-    if (text === undefined) {
-      let q = tx.insertInto(table).values(first as never);
-      if (conflict) q = q.onConflict((oc) => oc.columns(conflict as never).doNothing());
-      text = q.compile().sql;
-      insertSqlCache.set(cacheKey, text);
-    }
-    for (const row of rows) {
-      const r = row as Record<string, unknown>;
-      const result = await tx.executeQuery(
-        CompiledQuery.raw(
-          text,
-          columns.map((c) => r[c] ?? null),
-        ),
-      );
-      if (options.returnKey && Number(result.numAffectedRows ?? 0) > 0)
+  let offset = 0;
+  while (offset < rows.length) {
+    let n = chunk;
+    while (n > rows.length - offset) n >>= 1;
+    const part = rows.slice(offset, offset + n) as ReadonlyArray<Record<string, unknown>>;
+    offset += n;
+    const text = insertSql(tx, dialect, table, columns, n, options);
+    const params: unknown[] = [];
+    for (const row of part) for (const c of columns) params.push(row[c] ?? null);
+    const result = await tx.executeQuery(CompiledQuery.raw(text, params));
+    if (options.returnKey) {
+      for (const r of result.rows as Array<Record<string, unknown>>)
         inserted.push(String(r[options.returnKey]));
     }
-    return inserted;
-  }
-  const size = Math.max(1, Math.floor(30_000 / columns.length));
-  for (const part of chunks(rows, size)) {
-    let q = tx.insertInto(table).values(part as never);
-    if (conflict) q = q.onConflict((oc) => oc.columns(conflict as never).doNothing());
-    if (options.returnKey) {
-      const out = await q.returning(options.returnKey as never).execute();
-      for (const o of out) inserted.push(String((o as Record<string, unknown>)[options.returnKey]));
-    } else await q.execute();
   }
   return inserted;
 }
 
 const insertSqlCache = new Map<string, string>();
+
+function insertSql(
+  tx: Tx,
+  dialect: DialectName,
+  table: string,
+  columns: readonly string[],
+  rowCount: number,
+  options: { ignoreConflictOn?: ReadonlyArray<string>; returnKey?: string },
+): string {
+  const key = `${dialect}|${table}|${columns.join(',')}|${rowCount}|${options.ignoreConflictOn?.join(',') ?? ''}|${options.returnKey ?? ''}`;
+  let text = insertSqlCache.get(key);
+  if (text === undefined) {
+    const placeholder = Object.fromEntries(columns.map((c) => [c, null]));
+    let q = tx
+      .insertInto(table as keyof Database)
+      .values(Array.from({ length: rowCount }, () => placeholder) as never);
+    const conflict = options.ignoreConflictOn;
+    if (conflict) q = q.onConflict((oc) => oc.columns(conflict as never).doNothing());
+    text = (options.returnKey ? q.returning(options.returnKey as never) : q).compile().sql;
+    insertSqlCache.set(key, text);
+  }
+  return text;
+}
