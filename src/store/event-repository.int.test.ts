@@ -231,6 +231,31 @@ describe.each(DATABASES)('event storage on %s', (dialect) => {
     });
   });
 
+  it('sees identity changes made by another process (its cache is dropped when the graph moved)', async () => {
+    const a = eventStore(t.store);
+    const b = eventStore(t.store);
+    const ev = (id: string, identity: Record<string, string>, ts: string) => ({
+      type: 'identify',
+      messageId: id,
+      timestamp: ts,
+      ...identity,
+      traits: {},
+    });
+    await ingestBatch(a, [ev('g1', { anonymousId: 'dev-1' }, '2025-05-01T00:00:00Z')], opts);
+    await ingestBatch(a, [ev('g2', { userId: 'gen-u' }, '2025-05-02T00:00:00Z')], opts);
+    // Another writer links the device to the user: the two customers merge.
+    await ingestBatch(b, [ev('g3', { userId: 'gen-u', anonymousId: 'dev-1' }, '2025-05-03T00:00:00Z')], opts);
+    // The first writer's cache still says dev-1 is the anonymous customer; it must not be used.
+    await ingestBatch(a, [ev('g4', { anonymousId: 'dev-1' }, '2025-05-04T00:00:00Z')], opts);
+    const p = await findCustomerProfile(t.store, 'gen-u', 'USD');
+    const owner = await t.store.db
+      .selectFrom('events')
+      .select('customer_id')
+      .where('message_id', '=', 'g4')
+      .executeTakeFirstOrThrow();
+    expect(owner.customer_id).toBe(p?.id);
+  });
+
   it('stores each event exactly once when overlapping batches race', async () => {
     const store = eventStore(t.store);
     const batch = (k: number) =>

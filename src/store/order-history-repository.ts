@@ -45,7 +45,10 @@ interface Row {
 }
 
 /** Loads every purchase (cancelled orders excluded) up to and including `throughDay`. */
-export async function loadOrderHistory(store: Store, query: OrderHistoryQuery = {}): Promise<PurchaseHistory> {
+export async function loadOrderHistory(
+  store: Store,
+  query: OrderHistoryQuery = {},
+): Promise<PurchaseHistory> {
   const until = query.throughDay === undefined ? null : `${dayString(dayNumber(query.throughDay) + 1)}T`;
   const amount =
     query.amounts === 'net'
