@@ -241,9 +241,9 @@ describe.each(DATABASES)('event storage on %s', (dialect) => {
       ...identity,
       traits: {},
     });
-    await ingestBatch(a, [ev('g1', { anonymousId: 'dev-1' }, '2025-05-01T00:00:00Z')], opts);
-    await ingestBatch(a, [ev('g2', { userId: 'gen-u' }, '2025-05-02T00:00:00Z')], opts);
-    // Another writer links the device to the user: the two customers merge.
+    await ingestBatch(a, [ev('g1', { userId: 'gen-u' }, '2025-05-01T00:00:00Z')], opts);
+    await ingestBatch(a, [ev('g2', { anonymousId: 'dev-1' }, '2025-05-02T00:00:00Z')], opts);
+    // Another writer links the device to the user: the device's customer merges into the user's.
     await ingestBatch(b, [ev('g3', { userId: 'gen-u', anonymousId: 'dev-1' }, '2025-05-03T00:00:00Z')], opts);
     // The first writer's cache still says dev-1 is the anonymous customer; it must not be used.
     await ingestBatch(a, [ev('g4', { anonymousId: 'dev-1' }, '2025-05-04T00:00:00Z')], opts);
