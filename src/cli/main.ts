@@ -17,6 +17,8 @@ import { parseFormat, runImport } from './commands/import.js';
 import { runServer } from './commands/serve.js';
 import { runGenerate } from './commands/generate.js';
 import { runDemo } from './commands/demo.js';
+import { runEvaluate } from './commands/evaluate.js';
+import { runScore } from './commands/score.js';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -98,6 +100,43 @@ program
   .action(async (o: { customers: number; seed: number }) => {
     await withStore(globals(), (store) => runDemo(store, o));
   });
+
+program
+  .command('evaluate')
+  .description('backtest the CLV models: fit up to the calibration end, compare with the holdout')
+  .requiredOption('--calibration-end <date>', 'last day of the calibration period (YYYY-MM-DD, inclusive)')
+  .requiredOption('--holdout-end <date>', 'last day of the holdout (YYYY-MM-DD, inclusive)')
+  .option('--time-unit <unit>', 'day | week | month', 'week')
+  .option('--json', 'print the report as JSON')
+  .action(async (o: { calibrationEnd: string; holdoutEnd: string; timeUnit: string; json?: boolean }) => {
+    await withStore(globals(), (store) => runEvaluate(store, o));
+  });
+
+const number = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative number`);
+  return n;
+};
+
+program
+  .command('score')
+  .description("write every customer's CLV predictions (P(alive), expected purchases, CLV) to the database")
+  .option('--as-of <date>', 'score as of this day (YYYY-MM-DD; default: the day of the latest order)')
+  .option('--horizon-days <n>', 'CLV horizon in days', int('--horizon-days'), 365)
+  .option('--margin <m>', 'profit margin in [0, 1]', number('--margin'), 0.3)
+  .option('--discount-rate <d>', 'annual discount rate', number('--discount-rate'), 0.1)
+  .option('--json', 'print the summary as JSON')
+  .action(
+    async (o: {
+      asOf?: string;
+      horizonDays: number;
+      margin: number;
+      discountRate: number;
+      json?: boolean;
+    }) => {
+      await withStore(globals(), (store) => runScore(store, o, new Date()));
+    },
+  );
 
 const keys = program.command('keys').description('API keys');
 keys

@@ -24,6 +24,26 @@ export interface CustomerProfile {
   };
   consent: Array<{ channel: string; purpose: string; granted: boolean; updatedAt: string }>;
   mergedFrom: Array<{ customerId: string; at: string }>;
+  /** CLV predictions of the last `patron score` run; null when the customer was never scored. */
+  predictions: CustomerPredictions | null;
+}
+
+/** A customer's CLV predictions (money in the base currency's minor units). */
+export interface CustomerPredictions {
+  asOf: string;
+  scoredAt: string;
+  modelVersion: string;
+  currency: string;
+  probabilityAlive: number;
+  expectedPurchases: { days30: number; days90: number; days365: number };
+  probabilityNoPurchase90Days: number;
+  expectedNextOrderOn: string | null;
+  expectedOrderValueMinor: number;
+  horizonDays: number;
+  clvMinor: number;
+  learnedExpectedPurchases: number | null;
+  learnedClvMinor: number | null;
+  params: Record<string, unknown>;
 }
 
 /**
@@ -54,7 +74,7 @@ export async function findCustomerProfile(
       continue;
     }
     const customerId = row.id;
-    const [identities, orderAgg, refunds, lastSeen, consents, merges] = await Promise.all([
+    const [identities, orderAgg, refunds, lastSeen, consents, merges, score] = await Promise.all([
       db
         .selectFrom('identities')
         .select(['kind', 'value'])
@@ -105,6 +125,7 @@ export async function findCustomerProfile(
         .where('into_customer_id', '=', customerId)
         .orderBy('at')
         .execute(),
+      db.selectFrom('clv_scores').selectAll().where('customer_id', '=', customerId).executeTakeFirst(),
     ]);
     const revenue = Number(orderAgg.revenue);
     const refunded = Number(refunds.refunded);
@@ -134,6 +155,29 @@ export async function findCustomerProfile(
         updatedAt: c.updated_at,
       })),
       mergedFrom: merges.map((m) => ({ customerId: m.from_customer_id, at: m.at })),
+      predictions: score
+        ? {
+            asOf: score.as_of,
+            scoredAt: score.scored_at,
+            modelVersion: score.model_version,
+            currency: score.currency,
+            probabilityAlive: Number(score.probability_alive),
+            expectedPurchases: {
+              days30: Number(score.expected_purchases_30d),
+              days90: Number(score.expected_purchases_90d),
+              days365: Number(score.expected_purchases_365d),
+            },
+            probabilityNoPurchase90Days: Number(score.probability_no_purchase_90d),
+            expectedNextOrderOn: score.expected_next_order_on,
+            expectedOrderValueMinor: Number(score.expected_order_value_minor),
+            horizonDays: Number(score.horizon_days),
+            clvMinor: Number(score.clv_minor),
+            learnedExpectedPurchases:
+              score.learned_expected_purchases === null ? null : Number(score.learned_expected_purchases),
+            learnedClvMinor: score.learned_clv_minor === null ? null : Number(score.learned_clv_minor),
+            params: JSON.parse(score.params) as Record<string, unknown>,
+          }
+        : null,
     };
   }
   return null;

@@ -135,6 +135,27 @@ export interface ImportRejectsTable {
   content: string;
 }
 
+/** Per-customer CLV predictions (`patron score`); money in base-currency minor units. */
+export interface ClvScoresTable {
+  customer_id: string;
+  as_of: string;
+  scored_at: string;
+  model_version: string;
+  params: string;
+  currency: string;
+  probability_alive: number;
+  expected_purchases_30d: number;
+  expected_purchases_90d: number;
+  expected_purchases_365d: number;
+  probability_no_purchase_90d: number;
+  expected_next_order_on: string | null;
+  expected_order_value_minor: number;
+  horizon_days: number;
+  clv_minor: number;
+  learned_expected_purchases: number | null;
+  learned_clv_minor: number | null;
+}
+
 export interface Database {
   customers: CustomersTable;
   identities: IdentitiesTable;
@@ -148,6 +169,7 @@ export interface Database {
   settings: SettingsTable;
   import_runs: ImportRunsTable;
   import_rejects: ImportRejectsTable;
+  clv_scores: ClvScoresTable;
 }
 
 export type DialectName = 'sqlite' | 'postgres';
