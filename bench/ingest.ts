@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { createApiKey } from '../src/app/api-keys.js';
 import { importFile } from '../src/app/import-file.js';
@@ -24,7 +25,8 @@ import { settingsStore } from '../src/store/settings-repository.js';
 import { writeStore } from '../src/synth/index.js';
 
 const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+for (let i = 2; i < process.argv.length; i += 2)
+  args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
 const customers = Number(args.get('customers') ?? 5000);
 const backends = (args.get('db') ?? 'sqlite,postgres').split(',');
 const concurrency = Number(args.get('concurrency') ?? 4);
@@ -51,7 +53,10 @@ const rows: Row[] = [];
 async function freshDb(backend: string, tag: string): Promise<{ url: string; drop: () => Promise<void> }> {
   if (backend === 'sqlite') {
     const dir = fs.mkdtempSync(path.join(work, `${tag}-`));
-    return { url: `sqlite:${path.join(dir, 'patron.db')}`, drop: async () => fs.rmSync(dir, { recursive: true }) };
+    return {
+      url: `sqlite:${path.join(dir, 'patron.db')}`,
+      drop: async () => fs.rmSync(dir, { recursive: true }),
+    };
   }
   const schema = `bench_${tag}_${process.pid}`;
   return {
@@ -106,7 +111,11 @@ async function benchHttp(backend: string): Promise<void> {
   const s = openStore(db.url);
   await migrateToLatest(s);
   await settingsStore(s).setCurrencySettings(rates, new Date().toISOString());
-  const { secret } = await createApiKey(apiKeyStore(s), { name: 'bench', scopes: ['ingest'], now: new Date().toISOString() });
+  const { secret } = await createApiKey(apiKeyStore(s), {
+    name: 'bench',
+    scopes: ['ingest'],
+    now: new Date().toISOString(),
+  });
   await s.close();
   const port = 18_000 + Math.floor(Math.random() * 1000);
   const server: ChildProcess = spawn(
@@ -114,7 +123,9 @@ async function benchHttp(backend: string): Promise<void> {
     ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), '--db', db.url, 'serve', '--port', String(port)],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  await new Promise<void>((resolve) => server.stdout?.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()));
+  await new Promise<void>((resolve) =>
+    server.stdout?.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()),
+  );
   const auth = `Basic ${Buffer.from(`${secret}:`).toString('base64')}`;
   const latencies: number[] = [];
   let events = 0;
@@ -144,10 +155,66 @@ async function benchHttp(backend: string): Promise<void> {
   await new Promise((r) => server.once('exit', r));
   latencies.sort((a, b) => a - b);
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
-  rows.push({ backend, path: `POST /v1/batch ×100, ${concurrency} clients`, events, seconds, p50: q(0.5), p99: q(0.99) });
+  rows.push({
+    backend,
+    path: `POST /v1/batch ×100, ${concurrency} clients`,
+    events,
+    seconds,
+    p50: q(0.5),
+    p99: q(0.99),
+  });
   await db.drop();
 }
 
+/**
+ * The floor: the same events inserted into a bare SQLite `events` table with the same indexes by
+ * better-sqlite3 directly (JSON.parse + one prepared INSERT per row, 5,000 per transaction) — no
+ * validation, no identity resolution, no facts. What the disk and SQLite allow on this machine.
+ */
+function benchFloor(): void {
+  const dir = fs.mkdtempSync(path.join(work, 'floor-'));
+  const db = new Database(path.join(dir, 'floor.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec(`create table events (message_id text primary key, type text, name text, known integer,
+    customer_id text, timestamp text, received_at text, payload text);
+    create index events_customer_time on events (customer_id, timestamp);
+    create index events_name_time on events (name, timestamp);`);
+  const insert = db.prepare('insert into events values (?, ?, ?, ?, ?, ?, ?, ?)');
+  const tx = db.transaction((rows: unknown[][]) => {
+    for (const r of rows) insert.run(r);
+  });
+  const lines = fs.readFileSync(eventsFile, 'utf8').split('\n').filter(Boolean);
+  const t0 = performance.now();
+  let rowsBuf: unknown[][] = [];
+  for (const line of lines) {
+    const e = JSON.parse(line) as Record<string, string>;
+    rowsBuf.push([
+      e.messageId,
+      e.type,
+      e.event ?? null,
+      1,
+      e.userId ?? e.anonymousId,
+      e.timestamp,
+      '',
+      JSON.stringify(e),
+    ]);
+    if (rowsBuf.length === 5000) {
+      tx(rowsBuf);
+      rowsBuf = [];
+    }
+  }
+  tx(rowsBuf);
+  rows.push({
+    backend: 'sqlite',
+    path: 'floor: bare better-sqlite3 insert',
+    events: lines.length,
+    seconds: (performance.now() - t0) / 1000,
+  });
+  db.close();
+}
+
+benchFloor();
 for (const backend of backends) {
   console.error(`${backend}: import…`);
   await benchImport(backend);
@@ -155,7 +222,9 @@ for (const backend of backends) {
   await benchHttp(backend);
 }
 
-console.log(`\nSynthetic store: ${customers} customers, ${store.events} events (seed 7). Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model}.\n`);
+console.log(
+  `\nSynthetic store: ${customers} customers, ${store.events} events (seed 7). Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model}.\n`,
+);
 console.log('| backend | path | events | seconds | events/s | p50 ms | p99 ms |');
 console.log('|---|---|---:|---:|---:|---:|---:|');
 for (const r of rows) {

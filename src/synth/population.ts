@@ -327,8 +327,13 @@ function gapWeeks(c: LatentCustomer, rng: Random): number {
 }
 
 function daytime(c: LatentCustomer, rng: Random, t: number): number {
+  // A very slow buyer's next gap can lie beyond any representable date; it is past the horizon anyway.
+  if (!Number.isFinite(t) || t > MAX_DATE_MS) return Number.POSITIVE_INFINITY;
   return nextLocalHour(c.timezone, t, Math.min(23.5, Math.max(6.5, rng.normal(c.preferredHour, 2.5))));
 }
+
+/** The largest time a JavaScript Date can hold (ECMA-262 §21.4.1.1). */
+const MAX_DATE_MS = 8.64e15;
 
 function uniform(rng: Random, lo: number, hi: number): number {
   return lo + rng.next() * (hi - lo);

@@ -318,3 +318,12 @@ describe('retention actions', () => {
 });
 
 export type { GeneratedStore };
+
+describe('extreme latent parameters', () => {
+  it('survives buyers so slow that their next gap lies beyond any representable date', () => {
+    // r/α tiny: some λ draws are ~1e-12 per week, so the exponential gap overflows Date.
+    const store = generateStore({ customers: 400, seed: 7, weeks: 30, params: { r: 0.05, alpha: 400 } });
+    expect(store.groundTruth).toHaveLength(400);
+    for (const e of store.events) expect(Number.isNaN(Date.parse(e.timestamp))).toBe(false);
+  });
+});

@@ -266,7 +266,8 @@ function toFact(name: string, p: Props, ctx: NormalizeContext, issues: Validatio
 
   switch (name) {
     case 'Order Completed': {
-      const props = orderCompletedProperties.parse(p);
+      // `p` is the output of orderCompletedProperties (parsed by the caller); no second parse.
+      const props = p as z.output<typeof orderCompletedProperties>;
       const total = money('total', props.total ?? props.revenue ?? props.value);
       const revenue = money('revenue', props.revenue ?? props.subtotal);
       const discount = money('discount', props.discount);
