@@ -460,18 +460,18 @@ export function learnExpectedPurchases(
     (c, i) => ((labelsAll[c] as number) * scale) / (weights[i] as number),
   );
 
-  const result = trainGradientBoosting(train, labels, {
+  const split = canonicalSplit(train, labels, weights);
+  const result = trainGradientBoosting(split.train.data, split.train.labels, {
     objective: 'squared-error',
     rounds: 400,
     learningRate: 0.05,
     maxDepth: 3,
     minChildWeight: 20,
     lambda: 5,
-    subsample: 0.8,
-    validationFraction: 0.2,
+    weights: split.train.weights,
+    validation: split.validation,
     earlyStoppingRounds: 40,
     seed: options.seed ?? 1,
-    weights,
   });
 
   const nowFeatures = purchaseFeatures(history, customers, cutoffDay);
@@ -497,6 +497,50 @@ function bgColumn(m: FeatureMatrix): Float64Array {
     const v = m.values[i * m.cols + j] as number;
     return Number.isFinite(v) ? v : 0;
   });
+}
+
+interface Rows {
+  data: FeatureMatrix;
+  labels: Float64Array;
+  weights: Float64Array;
+}
+
+/**
+ * Early-stopping split that does not depend on the order of the rows (customer ids are random,
+ * so row order is arbitrary): rows are sorted by (label, features) and every fifth goes to
+ * validation. Rows that tie are identical, so any order of them gives the same model.
+ */
+function canonicalSplit(
+  m: FeatureMatrix,
+  labels: Float64Array,
+  weights: Float64Array,
+): { train: Rows; validation: Rows } {
+  const { cols, values } = m;
+  const key = (a: number, b: number): number => {
+    const d = (labels[a] as number) - (labels[b] as number);
+    if (d !== 0) return d;
+    for (let j = 0; j < cols; j++) {
+      const x = values[a * cols + j] as number;
+      const y = values[b * cols + j] as number;
+      if (x === y || (Number.isNaN(x) && Number.isNaN(y))) continue;
+      if (Number.isNaN(x)) return 1;
+      if (Number.isNaN(y)) return -1;
+      return x - y;
+    }
+    return 0;
+  };
+  const order = Array.from({ length: m.rows }, (_, i) => i).sort(key);
+  const pick = (keep: (k: number) => boolean): Rows => {
+    const idx = order.filter((_, k) => keep(k));
+    const out = new Float64Array(idx.length * cols);
+    idx.forEach((i, r) => out.set(values.subarray(i * cols, (i + 1) * cols), r * cols));
+    return {
+      data: { values: out, rows: idx.length, cols, featureNames: m.featureNames },
+      labels: Float64Array.from(idx, (i) => labels[i] as number),
+      weights: Float64Array.from(idx, (i) => weights[i] as number),
+    };
+  };
+  return { train: pick((k) => k % 5 !== 4), validation: pick((k) => k % 5 === 4) };
 }
 
 function countAtMost(sorted: Float64Array, value: number): number {
