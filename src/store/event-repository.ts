@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import type { BatchWrite, EventBatchWriter, EventStore, ProfileFields } from '../app/ports.js';
 import type { NormalizedEvent, OrderFact } from '../domain/events/normalize.js';
 import type { KnownCustomer } from '../domain/profile/identity.js';
-import type { DialectName, Store } from './database.js';
+import type { Insertable } from 'kysely';
+import type { ConsentsTable, DialectName, OrderUpdatesTable, Store } from './database.js';
 import { bumpIdentityGeneration, IdentityCache, readIdentityGeneration } from './identity-cache.js';
 import { chunks, inList, insertMany, writeTransaction, type Tx } from './transaction.js';
 
@@ -248,28 +249,8 @@ async function writeBatch(tx: Tx, dialect: DialectName, batch: BatchWrite): Prom
 
 async function writeFacts(tx: Tx, dialect: DialectName, batch: BatchWrite): Promise<void> {
   const orders = new Map<string, { fact: OrderFact; event: NormalizedEvent; customerId: string }>();
-  const updates: Array<{
-    message_id: string;
-    order_id: string | null;
-    customer_id: string;
-    kind: string;
-    at: string;
-    amount_minor: number | null;
-    currency: string | null;
-    base_amount_minor: number | null;
-    reason: string | null;
-  }> = [];
-  const consents = new Map<
-    string,
-    {
-      customer_id: string;
-      channel: string;
-      purpose: string;
-      granted: number;
-      updated_at: string;
-      message_id: string;
-    }
-  >();
+  const updates: Array<Insertable<OrderUpdatesTable>> = [];
+  const consents = new Map<string, ConsentsTable>();
 
   for (const { event, customerId } of batch.events) {
     for (const fact of event.facts) {
@@ -338,22 +319,32 @@ async function writeFacts(tx: Tx, dialect: DialectName, batch: BatchWrite): Prom
   await insertMany(tx, dialect, 'order_lines', lines);
   await insertMany(tx, dialect, 'order_updates', updates, { ignoreConflictOn: ['message_id'] });
 
-  for (const part of chunks([...consents.values()], 300)) {
-    await tx
-      .insertInto('consents')
-      .values(part)
-      .onConflict((oc) =>
-        oc
-          .columns(['customer_id', 'channel', 'purpose'])
-          .doUpdateSet((eb) => ({
-            granted: eb.ref('excluded.granted'),
-            updated_at: eb.ref('excluded.updated_at'),
-            message_id: eb.ref('excluded.message_id'),
-          }))
-          .whereRef('excluded.updated_at', '>=', 'consents.updated_at'),
-      )
-      .execute();
-  }
+  for (const part of chunks([...consents.values()], 300)) await upsertLatestConsents(tx, part, '>=');
+}
+
+/**
+ * Writes consent rows, keeping per (customer, channel, purpose) the most recent change: an
+ * incoming row replaces a stored one when it is newer (`>`), or also when equally recent (`>=`).
+ */
+async function upsertLatestConsents(
+  tx: Tx,
+  rows: ReadonlyArray<Insertable<ConsentsTable>>,
+  replaceWhen: '>' | '>=',
+): Promise<void> {
+  await tx
+    .insertInto('consents')
+    .values(rows)
+    .onConflict((oc) =>
+      oc
+        .columns(['customer_id', 'channel', 'purpose'])
+        .doUpdateSet((eb) => ({
+          granted: eb.ref('excluded.granted'),
+          updated_at: eb.ref('excluded.updated_at'),
+          message_id: eb.ref('excluded.message_id'),
+        }))
+        .whereRef('excluded.updated_at', replaceWhen, 'consents.updated_at'),
+    )
+    .execute();
 }
 
 function orderRow({
@@ -388,18 +379,9 @@ async function mergeConsents(tx: Tx, from: string, into: string): Promise<void> 
   const moving = await tx.selectFrom('consents').selectAll().where('customer_id', '=', from).execute();
   if (moving.length === 0) return;
   await tx.deleteFrom('consents').where('customer_id', '=', from).execute();
-  await tx
-    .insertInto('consents')
-    .values(moving.map((c) => ({ ...c, customer_id: into })))
-    .onConflict((oc) =>
-      oc
-        .columns(['customer_id', 'channel', 'purpose'])
-        .doUpdateSet((eb) => ({
-          granted: eb.ref('excluded.granted'),
-          updated_at: eb.ref('excluded.updated_at'),
-          message_id: eb.ref('excluded.message_id'),
-        }))
-        .whereRef('excluded.updated_at', '>', 'consents.updated_at'),
-    )
-    .execute();
+  await upsertLatestConsents(
+    tx,
+    moving.map((c) => ({ ...c, customer_id: into })),
+    '>',
+  );
 }
