@@ -122,7 +122,7 @@ export function openApiDocument(): unknown {
           responses: {
             '200': {
               description:
-                'The profile: identities, orders (count, revenue, first and last), consent, merges.',
+                'The profile: identities, orders (count, revenue, first and last), consent, merges, and `predictions` from the last `patron score` (null until scored): probabilityAlive, expectedPurchases {days30, days90, days365}, probabilityNoPurchase90Days, expectedNextOrderOn, expectedOrderValueMinor, clvMinor and learnedClvMinor (base-currency minor units, over horizonDays), modelVersion, params, asOf, scoredAt.',
             },
             ...errors({ '404': 'No such customer.' }),
           },
