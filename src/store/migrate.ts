@@ -14,13 +14,14 @@ export const migrations: Record<string, Migration> = {
 
 /** Brings the schema up to date. Creates the PostgreSQL schema named in the URL if needed. */
 export async function migrateToLatest(store: Store): Promise<MigrationResultSet> {
-  if (store.dialect === 'postgres') {
-    const schema = new URL(store.url).searchParams.get('schema');
-    if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(store.db);
-  }
+  const schema = store.dialect === 'postgres' ? new URL(store.url).searchParams.get('schema') : null;
+  if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(store.db);
   const migrator = new Migrator({
     db: store.db,
     provider: { getMigrations: async () => migrations },
+    // Kysely looks for its own tables across all schemas unless told which one is ours; another
+    // Patron schema in the same database would otherwise make it skip creating them here.
+    ...(schema ? { migrationTableSchema: schema } : {}),
   });
   const result = await migrator.migrateToLatest();
   if (result.error) {
