@@ -29,7 +29,9 @@ export function isTimeZone(tz: string): boolean {
   return known;
 }
 
-const timeZone = z.string().refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin' });
+const timeZone = z
+  .string()
+  .refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin' });
 
 /** Ids may arrive as numbers from some sources; they are stored as strings. */
 const id = z.union([z.string().min(1).max(255), z.number().int()]).transform(String);
