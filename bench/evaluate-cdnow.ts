@@ -23,6 +23,7 @@ import { importFile, type ImportFormat } from '../src/app/import-file.js';
 import { evaluateModels, type EvaluationReport } from '../src/app/evaluate-models.js';
 import { scoreCustomers } from '../src/app/score-customers.js';
 import { writeStore } from '../src/synth/index.js';
+import { sharedDataPath } from '../test/support/shared-data.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -58,7 +59,7 @@ if (synthetic) {
   >;
   truth = ((gt.params ?? gt) as Record<string, number>) ?? null;
 } else {
-  file = new URL('../../shared/data/cdnow/CDNOW_sample.txt', import.meta.url).pathname;
+  file = sharedDataPath('cdnow', 'CDNOW_sample.txt');
   format = 'cdnow';
   calibrationEnd = '1997-09-30';
   holdoutEnd = '1998-06-30';

@@ -18,8 +18,9 @@ import { findCustomerProfile } from '../store/customer-repository.js';
 import { importFile } from './import-file.js';
 import { evaluateModels, type EvaluationReport } from './evaluate-models.js';
 import { scoreCustomers } from './score-customers.js';
+import { sharedDataPath } from '../../test/support/shared-data.js';
 
-const CDNOW = new URL('../../../shared/data/cdnow/CDNOW_sample.txt', import.meta.url).pathname;
+const CDNOW = sharedDataPath('cdnow', 'CDNOW_sample.txt');
 const DAY_MS = 86_400_000;
 
 const within = (got: number, published: number, decimals: number) =>

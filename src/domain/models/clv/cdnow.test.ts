@@ -14,8 +14,9 @@ import { fitBgNbd, expectedPurchases as bgExpected } from './bg-nbd.js';
 import { fitParetoNbd } from './pareto-nbd.js';
 import { fitMbgNbd } from './mbg-nbd.js';
 import { fitGammaGamma } from './gamma-gamma.js';
+import { sharedDataPath } from '../../../../test/support/shared-data.js';
 
-const DATA = new URL('../../../../../shared/data/cdnow/CDNOW_sample.txt', import.meta.url);
+const DATA = sharedDataPath('cdnow', 'CDNOW_sample.txt');
 const DAY_MS = 86_400_000;
 const CALIBRATION_END = Date.UTC(1997, 8, 30) / DAY_MS;
 
