@@ -87,8 +87,15 @@ program
   .option('--customers <n>', 'number of customers', int('--customers'), 20_000)
   .option('--seed <s>', 'random seed', int('--seed'), 42)
   .option('--weeks <n>', 'weeks of history', int('--weeks'), 104)
+  .option('--start <date>', 'first day of the history, YYYY-MM-DD (default 2025-01-06)')
   .requiredOption('--out <dir>', 'output directory')
-  .action(async (o: { customers: number; seed: number; weeks: number; out: string }) => {
+  .action(async (o: { customers: number; seed: number; weeks: number; start?: string; out: string }) => {
+    if (
+      o.start !== undefined &&
+      (!/^\d{4}-\d{2}-\d{2}$/.test(o.start) || Number.isNaN(Date.parse(o.start)))
+    ) {
+      throw new UsageError(`--start: "${o.start}" is not a date (YYYY-MM-DD)`);
+    }
     await runGenerate(o);
   });
 

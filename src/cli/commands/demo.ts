@@ -6,6 +6,12 @@ import { money, print } from '../context.js';
 import { runImport } from './import.js';
 import { runGenerate } from './generate.js';
 
+/**
+ * The demo store's two years of history end on 2026-11-16 (a fixed date keeps it deterministic for
+ * a seed; a Monday, as the simulator's weeks start on Mondays).
+ */
+const DEMO_START = '2024-11-18';
+
 /** Rates the synthetic store needs (it sells in USD with some EUR and GBP orders). */
 const DEMO_RATES = { EUR: 1.08, GBP: 1.27 };
 
@@ -15,7 +21,10 @@ export async function runDemo(store: Store, o: { customers: number; seed: number
   print(
     `Patron demo: a synthetic store of ${o.customers.toLocaleString('en-US')} customers (seed ${o.seed}).`,
   );
-  const events = await runGenerate({ customers: o.customers, seed: o.seed, out: dir }, true);
+  const events = await runGenerate(
+    { customers: o.customers, seed: o.seed, start: DEMO_START, out: dir },
+    true,
+  );
 
   const settings = settingsStore(store);
   const current = await settings.currencySettings();

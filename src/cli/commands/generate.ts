@@ -7,6 +7,8 @@ export interface GenerateOptions {
   customers: number;
   seed: number;
   weeks?: number;
+  /** First day of the history (UTC), default the simulator's 2025-01-06. */
+  start?: string;
   out: string;
 }
 
@@ -18,6 +20,7 @@ export async function runGenerate(o: GenerateOptions, quiet = false): Promise<st
       customers: o.customers,
       seed: o.seed,
       ...(o.weeks !== undefined ? { weeks: o.weeks } : {}),
+      ...(o.start !== undefined ? { start: o.start } : {}),
       onProgress: (done: number, total: number) => bar.update(done, total),
     }),
   ).finally(() => bar.stop());
