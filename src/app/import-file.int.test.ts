@@ -136,6 +136,15 @@ describe.each(DATABASES)('file import on %s', (dialect) => {
     ]).toEqual(['EUR', 129900, 142890, 1000, 'WELCOME10']);
   });
 
+  it('gives the same result when reading and validating in-thread instead of in a worker', async () => {
+    const lines = Array.from({ length: 130 }, (_, i) => view(20_000 + i));
+    lines[7] = 'not json';
+    const file = jsonlFile(lines);
+    const r = await run(file, 'events-jsonl', { worker: false });
+    expect(r).toMatchObject({ lines: 130, accepted: 129, rejected: 1 });
+    expect(r.rejects.map((x) => x.line)).toEqual([8]);
+  });
+
   it('imports the Shopify orders export: one order per group of rows, refunds, cancellations, consent', async () => {
     const r = await run(path.join(fixtures, 'shopify-orders.csv'), 'shopify-orders-csv');
     // #1001: order + consent; #1002: order + cancellation + refund + consent; #1003 has no email.

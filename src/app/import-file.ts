@@ -9,27 +9,13 @@
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import readline from 'node:readline';
-import { parse } from 'csv-parse';
-import {
-  ORDERS_CSV_REQUIRED,
-  SHOPIFY_REQUIRED,
-  ordersCsvGroupKey,
-  ordersCsvToEvents,
-  shopifyGroupKey,
-  shopifyToEvents,
-  type CsvRow,
-  type RowGroup,
-} from '../domain/imports/csv-orders.js';
-import { cdnowLineToEvents } from '../domain/imports/cdnow.js';
-import { formatIssuePath, normalizeEvent, type NormalizedEvent } from '../domain/events/normalize.js';
 import type { CurrencySettings } from '../domain/money/money.js';
-import type { Result } from '../domain/result.js';
-import { deriveMessageId, storeEvents } from './ingest-events.js';
+import { prepareChunks, type ChunkJob, type ImportFormat, type PreparedChunk } from './import-chunks.js';
+import { prepareChunksInWorker } from './import-worker-client.js';
+import { storeEvents } from './ingest-events.js';
 import type { EventStore, ImportReject, ImportRunStore } from './ports.js';
 
-export const IMPORT_FORMATS = ['events-jsonl', 'orders-csv', 'shopify-orders-csv', 'cdnow'] as const;
-export type ImportFormat = (typeof IMPORT_FORMATS)[number];
+export { IMPORT_FORMATS, type ImportFormat } from './import-chunks.js';
 
 export interface ImportOptions {
   readonly path: string;
@@ -43,6 +29,11 @@ export interface ImportOptions {
   readonly onProgress?: (bytesDone: number, bytesTotal: number) => void;
   /** For tests: stop after this many chunks, as a crash would. */
   readonly stopAfterChunks?: number;
+  /**
+   * Read and validate in a worker thread while this thread writes (default true): the two halves
+   * cost about the same, so on two cores an import runs up to twice as fast.
+   */
+  readonly worker?: boolean;
 }
 
 export interface ImportSummary {
@@ -55,14 +46,6 @@ export interface ImportSummary {
   readonly resumedFromLine: number;
   readonly alreadyImported: boolean;
   readonly rejects: readonly ImportReject[];
-}
-
-/** One unit of the file that succeeds or fails as a whole: a JSONL line, or the rows of one order. */
-interface FileRecord {
-  readonly firstLine: number;
-  readonly lastLine: number;
-  readonly content: string;
-  readonly events: Result<unknown[], string>;
 }
 
 export async function fileFingerprint(path: string): Promise<string> {
@@ -112,162 +95,40 @@ export async function importFile(options: ImportOptions): Promise<ImportSummary>
   const resumedFromLine = run.linesDone;
   const totals = { accepted: run.accepted, duplicates: run.duplicates, rejected: run.rejected };
   const size = fs.statSync(path).size;
-  let pending: FileRecord[] = [];
-  let pendingLines = 0;
+  const job: ChunkJob = {
+    path,
+    format,
+    resumedFromLine,
+    chunkLines,
+    currency: options.currency,
+    receivedAt: nowIso(),
+  };
+  const chunks: AsyncGenerator<PreparedChunk> =
+    options.worker === false ? prepareChunks(job) : prepareChunksInWorker(job);
   let lastLine = resumedFromLine;
   let chunksDone = 0;
-
-  const flush = async (final: boolean): Promise<void> => {
-    const receivedAt = nowIso();
-    const valid: NormalizedEvent[] = [];
-    const rejects: ImportReject[] = [];
-    const ctx = { receivedAt, currency: options.currency, deriveMessageId };
-    for (const record of pending) {
-      if (!record.events.ok) {
-        rejects.push({ line: record.firstLine, reason: record.events.error, content: record.content });
-        continue;
-      }
-      const normalized: NormalizedEvent[] = [];
-      let reason: string | undefined;
-      for (const raw of record.events.value) {
-        const n = normalizeEvent(raw, ctx);
-        if (n.ok) normalized.push(n.value);
-        else {
-          reason = n.error.map((i) => `${formatIssuePath(i.path) || 'event'}: ${i.message}`).join('; ');
-          break;
-        }
-      }
-      if (reason !== undefined) rejects.push({ line: record.firstLine, reason, content: record.content });
-      else valid.push(...normalized);
-    }
-    const upTo = pending.length > 0 ? (pending[pending.length - 1] as FileRecord).lastLine : lastLine;
-    await storeEvents(options.events, valid, receivedAt, async (w, summary) => {
-      totals.accepted += summary.accepted;
-      totals.duplicates += summary.duplicates;
-      totals.rejected += rejects.length;
-      await w.recordImportChunk(
-        { runId, linesDone: upTo, ...totals, status: final ? 'done' : 'running', updatedAt: receivedAt },
-        rejects,
-      );
-    });
-    pending = [];
-    pendingLines = 0;
-    chunksDone++;
-  };
-
-  const records =
-    format === 'events-jsonl' || format === 'cdnow' ? lineRecords(path, format) : csvRecords(path, format);
-  for await (const { record, bytes } of records) {
-    lastLine = record.lastLine;
-    if (record.lastLine <= resumedFromLine) continue;
-    pending.push(record);
-    pendingLines += record.lastLine - record.firstLine + 1;
-    if (pendingLines >= chunkLines) {
-      await flush(false);
-      options.onProgress?.(bytes, size);
-      if (options.stopAfterChunks !== undefined && chunksDone >= options.stopAfterChunks) {
+  try {
+    for await (const chunk of chunks) {
+      const updatedAt = nowIso();
+      await storeEvents(options.events, chunk.events, job.receivedAt, async (w, summary) => {
+        totals.accepted += summary.accepted;
+        totals.duplicates += summary.duplicates;
+        totals.rejected += chunk.rejects.length;
+        await w.recordImportChunk(
+          { runId, linesDone: chunk.upTo, ...totals, status: chunk.final ? 'done' : 'running', updatedAt },
+          chunk.rejects,
+        );
+      });
+      lastLine = chunk.upTo;
+      chunksDone++;
+      options.onProgress?.(chunk.final ? size : chunk.bytes, size);
+      if (!chunk.final && options.stopAfterChunks !== undefined && chunksDone >= options.stopAfterChunks) {
         throw new Error(`import stopped after ${chunksDone} chunks (test hook)`);
       }
     }
+  } finally {
+    await chunks.return(undefined);
   }
-  await flush(true);
-  options.onProgress?.(size, size);
   const rejects = await runs.rejects(runId);
   return { runId, lines: lastLine, ...totals, resumedFromLine, alreadyImported: false, rejects };
-}
-
-async function* lineRecords(
-  path: string,
-  format: 'events-jsonl' | 'cdnow',
-): AsyncGenerator<{ record: FileRecord; bytes: number }> {
-  const stream = fs.createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
-  const lines = readline.createInterface({ input: stream, crlfDelay: Infinity });
-  let n = 0;
-  for await (const line of lines) {
-    n++;
-    if (line.trim() === '') continue;
-    let events: Result<unknown[], string>;
-    if (format === 'cdnow') {
-      const parsed = cdnowLineToEvents(line, n);
-      if (parsed.ok && parsed.value === null) continue;
-      events = parsed.ok ? { ok: true, value: parsed.value ?? [] } : parsed;
-    } else {
-      try {
-        events = { ok: true, value: [JSON.parse(line)] };
-      } catch (e) {
-        events = { ok: false, error: `not valid JSON: ${(e as Error).message}` };
-      }
-    }
-    yield {
-      record: { firstLine: n, lastLine: n, content: line.slice(0, 4000), events },
-      bytes: stream.bytesRead,
-    };
-  }
-}
-
-async function* csvRecords(
-  path: string,
-  format: 'orders-csv' | 'shopify-orders-csv',
-): AsyncGenerator<{ record: FileRecord; bytes: number }> {
-  const required: readonly string[] = format === 'orders-csv' ? ORDERS_CSV_REQUIRED : SHOPIFY_REQUIRED;
-  const groupKey = format === 'orders-csv' ? ordersCsvGroupKey : shopifyGroupKey;
-  const toEvents = format === 'orders-csv' ? ordersCsvToEvents : shopifyToEvents;
-  const stream = fs.createReadStream(path);
-  const parser = stream.pipe(
-    parse({
-      bom: true,
-      skip_empty_lines: true,
-      relax_column_count: true,
-      info: true,
-      raw: true,
-      trim: false,
-    }),
-  );
-  let header: string[] | undefined;
-  let group:
-    | { key: string | undefined; rows: CsvRow[]; firstLine: number; lastLine: number; raw: string[] }
-    | undefined;
-
-  const finish = (g: NonNullable<typeof group>): FileRecord => {
-    const rowGroup: RowGroup = { firstLine: g.firstLine, lastLine: g.lastLine, rows: g.rows };
-    return {
-      firstLine: g.firstLine,
-      lastLine: g.lastLine,
-      content: g.raw.join('').slice(0, 4000),
-      events: g.key === undefined ? { ok: false, error: `${required[0]}: is required` } : toEvents(rowGroup),
-    };
-  };
-
-  for await (const item of parser as AsyncIterable<{
-    record: string[];
-    raw: string;
-    info: { lines: number };
-  }>) {
-    const line = item.info.lines;
-    if (!header) {
-      header = item.record.map((h) => h.trim());
-      const missing = required.filter((c) => !header?.includes(c));
-      if (missing.length > 0) {
-        throw new Error(
-          `${path}: the header lacks ${missing.join(', ')} (format ${format}); found: ${header.join(', ')}`,
-        );
-      }
-      continue;
-    }
-    const row: Record<string, string> = {};
-    header.forEach((h, i) => {
-      row[h] = item.record[i] ?? '';
-    });
-    const key = groupKey(row);
-    const firstLine = line - (item.raw.match(/\n/g)?.length ?? 1) + 1;
-    if (group && key !== undefined && key === group.key) {
-      group.rows.push(row);
-      group.lastLine = line;
-      group.raw.push(item.raw);
-      continue;
-    }
-    if (group) yield { record: finish(group), bytes: stream.bytesRead };
-    group = { key, rows: [row], firstLine, lastLine: line, raw: [item.raw] };
-  }
-  if (group) yield { record: finish(group), bytes: stream.bytesRead };
 }
