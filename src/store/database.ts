@@ -8,6 +8,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
+import type { CustomerScore } from '../app/score-customers.js';
 
 export interface CustomersTable {
   id: string;
@@ -135,26 +136,8 @@ export interface ImportRejectsTable {
   content: string;
 }
 
-/** Per-customer CLV predictions (`patron score`); money in base-currency minor units. */
-export interface ClvScoresTable {
-  customer_id: string;
-  as_of: string;
-  scored_at: string;
-  model_version: string;
-  params: string;
-  currency: string;
-  probability_alive: number;
-  expected_purchases_30d: number;
-  expected_purchases_90d: number;
-  expected_purchases_365d: number;
-  probability_no_purchase_90d: number;
-  expected_next_order_on: string | null;
-  expected_order_value_minor: number;
-  horizon_days: number;
-  clv_minor: number;
-  learned_expected_purchases: number | null;
-  learned_clv_minor: number | null;
-}
+/** Per-customer CLV predictions (`patron score`); the row is the use case's `CustomerScore`. */
+export type ClvScoresTable = CustomerScore;
 
 export interface Database {
   customers: CustomersTable;
