@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import type { BatchWrite, EventBatchWriter, EventStore, ProfileFields } from '../app/ports.js';
 import type { NormalizedEvent, OrderFact } from '../domain/events/normalize.js';
 import type { KnownCustomer } from '../domain/profile/identity.js';
-import type { Insertable } from 'kysely';
-import type { ConsentsTable, DialectName, OrderUpdatesTable, Store } from './database.js';
+import type { Insertable, Updateable } from 'kysely';
+import type { ConsentsTable, CustomersTable, DialectName, OrderUpdatesTable, Store } from './database.js';
 import { bumpIdentityGeneration, IdentityCache, readIdentityGeneration } from './identity-cache.js';
 import { chunks, inList, insertMany, writeTransaction, type Tx } from './transaction.js';
 
@@ -165,19 +165,17 @@ async function writeBatch(tx: Tx, dialect: DialectName, batch: BatchWrite): Prom
       };
     }),
   );
+  // One UPDATE per known customer whose profile fields or userId changed.
+  const changes = new Map<string, Updateable<CustomersTable>>();
   for (const p of batch.profiles) {
     if (isNew.has(p.id)) continue;
-    await tx
-      .updateTable('customers')
-      .set({
-        email: p.email,
-        phone: p.phone,
-        timezone: p.timezone,
-        traits: p.traitsJson,
-      })
-      .where('id', '=', p.id)
-      .execute();
+    changes.set(p.id, { email: p.email, phone: p.phone, timezone: p.timezone, traits: p.traitsJson });
   }
+  for (const u of resolution.userIds) {
+    if (isNew.has(u.customerId)) continue;
+    changes.set(u.customerId, { ...changes.get(u.customerId), user_id: u.userId });
+  }
+  for (const [id, set] of changes) await tx.updateTable('customers').set(set).where('id', '=', id).execute();
 
   const createdAtOf = new Map(batch.events.map((e) => [e.customerId, e.event.timestamp]));
   await insertMany(
@@ -223,9 +221,6 @@ async function writeBatch(tx: Tx, dialect: DialectName, batch: BatchWrite): Prom
         keys: JSON.stringify(m.keys),
       })
       .execute();
-  }
-  for (const u of resolution.userIds) {
-    await tx.updateTable('customers').set({ user_id: u.userId }).where('id', '=', u.customerId).execute();
   }
 
   await insertMany(

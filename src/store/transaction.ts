@@ -54,8 +54,9 @@ export function inList<T>(values: readonly T[]): T[] {
 /**
  * Inserts many rows with few statements and no per-call query building: the SQL text for a given
  * table, column list and row count is compiled once by Kysely and reused (SQLite then also reuses
- * the prepared statement). Rows go in chunks of a fixed size, the remainder in power-of-two pieces,
- * so only a handful of statement shapes ever exist. With `ignoreConflictOn`, rows whose key exists
+ * the prepared statement). Rows go in chunks of a fixed size; on SQLite the remainder goes in
+ * power-of-two pieces so that only a handful of prepared statements exist, on PostgreSQL in one
+ * statement (a round trip costs more there than a new statement text). With `ignoreConflictOn`, rows whose key exists
  * are skipped; `returnKey` returns the keys of the rows actually inserted.
  */
 export async function insertMany<T extends keyof Database & string>(
@@ -71,8 +72,10 @@ export async function insertMany<T extends keyof Database & string>(
   const inserted: string[] = [];
   let offset = 0;
   while (offset < rows.length) {
-    let n = chunk;
-    while (n > rows.length - offset) n >>= 1;
+    let n = Math.min(chunk, rows.length - offset);
+    // SQLite: power-of-two pieces keep the number of cached prepared statements small. PostgreSQL:
+    // exact sizes, one round trip per chunk (its statements are not prepared, only the text is cached).
+    if (dialect === 'sqlite') while (n & (n - 1)) n &= n - 1;
     const part = rows.slice(offset, offset + n) as ReadonlyArray<Record<string, unknown>>;
     offset += n;
     const text = insertSql(tx, dialect, table, columns, n, options);
