@@ -17,6 +17,7 @@ import { parseFormat, runImport } from './commands/import.js';
 import { runServer } from './commands/serve.js';
 import { runGenerate } from './commands/generate.js';
 import { runDemo } from './commands/demo.js';
+import { runReport } from './commands/report.js';
 import { runEvaluate } from './commands/evaluate.js';
 import { runScore } from './commands/score.js';
 
@@ -144,6 +145,14 @@ program
       await withStore(globals(), (store) => runScore(store, o, new Date()));
     },
   );
+
+program
+  .command('report')
+  .description('the store at a glance: customers, orders, revenue and the latest CLV scores')
+  .option('--json', 'print as JSON')
+  .action(async (o: { json?: boolean }) => {
+    await withStore(globals(), (store) => runReport(store, o.json === true));
+  });
 
 const keys = program.command('keys').description('API keys');
 keys

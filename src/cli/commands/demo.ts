@@ -1,8 +1,9 @@
 import path from 'node:path';
 import type { Store } from '../../store/database.js';
 import { settingsStore } from '../../store/settings-repository.js';
-import { storeStats } from '../../store/stats-repository.js';
-import { money, print } from '../context.js';
+import { print } from '../context.js';
+import { printStoreReport, storeReport } from './report.js';
+import { runScore } from './score.js';
 import { runImport } from './import.js';
 import { runGenerate } from './generate.js';
 
@@ -37,45 +38,24 @@ export async function runDemo(store: Store, o: { customers: number; seed: number
   }
 
   const summary = await runImport(store, events, 'events-jsonl', { quiet: true });
-  const s = await storeStats(store);
-  const base = (await settings.currencySettings()).baseCurrency;
+  await runScore(store, { horizonDays: 365, margin: 0.3, discountRate: 0.1, quiet: true }, new Date());
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
 
   print('');
   print(
-    `Imported ${summary.accepted.toLocaleString('en-US')} new events (${summary.duplicates.toLocaleString('en-US')} already stored, ${summary.rejected} rejected) into ${store.dialect} in ${seconds} s.`,
+    `Imported ${summary.accepted.toLocaleString('en-US')} new events (${summary.duplicates.toLocaleString('en-US')} already stored, ${summary.rejected} rejected) into ${store.dialect} and scored every customer in ${seconds} s.`,
   );
   print('');
-  print(
-    `  Customers            ${s.customers.toLocaleString('en-US')} (${s.merges.toLocaleString('en-US')} anonymous profiles merged on identify)`,
-  );
-  print(
-    `  Buyers / repeat      ${s.customersWithOrders.toLocaleString('en-US')} / ${s.repeatCustomers.toLocaleString('en-US')} (repeat purchase rate ${pct(s.repeatCustomers, s.customersWithOrders)})`,
-  );
-  print(
-    `  Orders               ${s.orders.toLocaleString('en-US')} from ${s.firstOrderAt?.slice(0, 10) ?? '—'} to ${s.lastOrderAt?.slice(0, 10) ?? '—'}`,
-  );
-  print(
-    `  Revenue              ${money(s.revenueMinor, base)} gross, ${money(s.refundedMinor, base)} refunded`,
-  );
-  print(`  Average order value  ${s.orders ? money(Math.round(s.revenueMinor / s.orders), base) : '—'}`);
-  print(
-    `  Top categories       ${s.topCategories.map((c) => `${c.category} (${c.units.toLocaleString('en-US')})`).join(', ')}`,
-  );
-  print(
-    `  Events               ${s.events.toLocaleString('en-US')}: ${s.eventsByName
-      .slice(0, 6)
-      .map((e) => `${e.name} ${e.count.toLocaleString('en-US')}`)
-      .join(', ')}, …`,
-  );
+  printStoreReport(await storeReport(store));
   print('');
   print('Next:');
   print('  npx patron keys create --name storefront --scopes ingest,read   # an API key');
   print(
     '  npx patron serve                                                # the API on http://127.0.0.1:8787',
   );
-  print('  npx patron customers show u_1                                   # one unified profile');
+  print(
+    '  npx patron customers show u_1                                   # one profile, with its predictions',
+  );
+  print('  npx patron report                                               # this summary again');
   if (summary.rejected > 0) process.exitCode = 1;
 }
-
-const pct = (a: number, b: number): string => (b === 0 ? '—' : `${((100 * a) / b).toFixed(1)}%`);

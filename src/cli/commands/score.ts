@@ -12,6 +12,8 @@ export interface ScoreFlags {
   margin: number;
   discountRate: number;
   json?: boolean;
+  /** Print nothing (the demo prints its own summary). */
+  quiet?: boolean;
 }
 
 export async function runScore(store: Store, flags: ScoreFlags, now: Date): Promise<void> {
@@ -27,6 +29,7 @@ export async function runScore(store: Store, flags: ScoreFlags, now: Date): Prom
   });
   if (!result.ok) throw new Error(result.error.message);
   const s = result.value;
+  if (flags.quiet) return;
   if (flags.json) {
     print(JSON.stringify(s, null, 2));
     return;
