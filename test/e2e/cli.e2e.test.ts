@@ -66,6 +66,12 @@ describe('patron CLI', () => {
       path.join(dir, 'rejects.jsonl'),
     );
     expect(again.stdout).toContain('already imported');
+    const report = JSON.parse(patron('report', '--json').stdout) as {
+      stats: { orders: number };
+      clv: unknown;
+    };
+    expect(report.stats.orders).toBe(3);
+    expect(report.clv).toBeNull();
     const profile = patron('customers', 'show', 'c1');
     expect(JSON.parse(profile.stdout)).toMatchObject({ orders: { count: 1, revenueMinor: 2933 } });
   });
