@@ -89,28 +89,10 @@ describe('patron CLI', () => {
   });
 
   it('generates the same store twice for the same seed', () => {
-    const a = patron(
-      'generate',
-      '--customers',
-      '50',
-      '--seed',
-      '9',
-      '--weeks',
-      '20',
-      '--out',
-      path.join(dir, 'a'),
-    );
-    const b = patron(
-      'generate',
-      '--customers',
-      '50',
-      '--seed',
-      '9',
-      '--weeks',
-      '20',
-      '--out',
-      path.join(dir, 'b'),
-    );
+    const generate = (out: string) =>
+      patron('generate', '--customers', '50', '--seed', '9', '--weeks', '20', '--out', path.join(dir, out));
+    const a = generate('a');
+    const b = generate('b');
     expect(a.status, a.stderr).toBe(0);
     expect(b.status).toBe(0);
     const read = (d: string) => fs.readFileSync(path.join(dir, d, 'events.jsonl'), 'utf8');
