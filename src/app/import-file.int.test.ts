@@ -145,6 +145,13 @@ describe.each(DATABASES)('file import on %s', (dialect) => {
     expect(r.rejects.map((x) => x.line)).toEqual([8]);
   });
 
+  it('refuses a CSV whose header lacks required columns, naming them', async () => {
+    const file = jsonlFile(['order_id,total', '1,2.00']);
+    await expect(run(file, 'orders-csv')).rejects.toThrow(
+      /the header lacks customer_id, created_at \(format orders-csv\)/,
+    );
+  });
+
   it('imports the Shopify orders export: one order per group of rows, refunds, cancellations, consent', async () => {
     const r = await run(path.join(fixtures, 'shopify-orders.csv'), 'shopify-orders-csv');
     // #1001: order + consent; #1002: order + cancellation + refund + consent; #1003 has no email.
