@@ -139,6 +139,27 @@ export interface ImportRejectsTable {
 /** Per-customer CLV predictions (`patron score`); the row is the use case's `CustomerScore`. */
 export type ClvScoresTable = CustomerScore;
 
+/** Trained churn model versions (`patron churn train`): immutable, JSON as text. */
+export interface ChurnModelsTable {
+  id: string;
+  trained_at: string;
+  window_days: number;
+  metrics: string;
+  features: string;
+  model: string;
+}
+
+/** Each customer's latest churn score (`patron churn score`); reasons are JSON text. */
+export interface ChurnScoresTable {
+  customer_id: string;
+  model_version: string;
+  scored_at: string;
+  as_of: string;
+  probability: number;
+  driver: string | null;
+  reasons: string;
+}
+
 export interface Database {
   customers: CustomersTable;
   identities: IdentitiesTable;
@@ -153,6 +174,8 @@ export interface Database {
   import_runs: ImportRunsTable;
   import_rejects: ImportRejectsTable;
   clv_scores: ClvScoresTable;
+  churn_models: ChurnModelsTable;
+  churn_scores: ChurnScoresTable;
 }
 
 export type DialectName = 'sqlite' | 'postgres';

@@ -1,0 +1,373 @@
+/**
+ * Churn use cases: build the rolling-origin data set from the store's history, train and evaluate
+ * the model on it (`patron churn train|evaluate`), version it in the database, and score every
+ * customer with reasons and a driver (`patron churn score`), reporting feature drift.
+ */
+import { createHash } from 'node:crypto';
+import {
+  CHURN_FEATURES,
+  historyAsOf,
+  type ChurnDriver,
+  type HistoryAsOf,
+} from '../domain/features/churn/features.js';
+import type { CustomerHistory } from '../domain/features/churn/history.js';
+import { churnFeatureMatrix } from '../domain/features/churn/matrix.js';
+import { btydAtCutoff } from '../domain/models/churn/btyd.js';
+import {
+  activeBefore,
+  churnLabel,
+  DAY_MS,
+  defaultChurnWindowDays,
+  planChurnSplit,
+  type ChurnSplit,
+} from '../domain/models/churn/label.js';
+import {
+  churnMetrics,
+  churnModelFromJSON,
+  churnModelToJSON,
+  featureDrift,
+  scoreWithReasons,
+  trainChurnModel,
+  type ChurnMetrics,
+  type ChurnModel,
+  type ChurnModelJson,
+  type ChurnReason,
+  type FeatureDrift,
+} from '../domain/models/churn/model.js';
+import type { BoostingOptions } from '../domain/models/trees/gbdt.js';
+import { featureImportance } from '../domain/models/trees/model.js';
+import type { FeatureMatrix } from '../domain/models/trees/feature-matrix.js';
+import { err, ok, type Result } from '../domain/result.js';
+import { formatDay, parseDay } from './evaluate-models.js';
+
+/** Where the churn use cases read histories from (store/churn-history-repository.ts). */
+export interface ChurnHistorySource {
+  load(options?: { before?: string }): Promise<CustomerHistory[]>;
+}
+
+/** Where models and scores are kept (store/churn-repository.ts). */
+export interface ChurnModelStore {
+  saveModel(row: {
+    id: string;
+    trained_at: string;
+    window_days: number;
+    metrics: string;
+    features: string;
+    model: string;
+  }): Promise<void>;
+  latestModel(): Promise<{ id: string; window_days: number; model: string } | null>;
+  replaceScores(
+    rows: ReadonlyArray<{
+      customer_id: string;
+      model_version: string;
+      scored_at: string;
+      as_of: string;
+      probability: number;
+      driver: string | null;
+      reasons: string;
+    }>,
+  ): Promise<void>;
+}
+
+export type ChurnError =
+  | { type: 'InvalidDate'; message: string }
+  | { type: 'InsufficientData'; message: string }
+  | { type: 'NoModel'; message: string };
+
+export interface ChurnSplitOptions {
+  /** Last day of the feature period (YYYY-MM-DD, inclusive). Default: one window before the last order day. */
+  readonly calibrationEnd?: string;
+  /** Last day of the label window (YYYY-MM-DD, inclusive). Default: the last order day. */
+  readonly holdoutEnd?: string;
+  /** Churn window in days when the dates are not given (default: 90th percentile of gaps). */
+  readonly windowDays?: number;
+  readonly seed?: number;
+  /** Learner overrides (tests use fewer, smaller trees). */
+  readonly boosting?: Partial<BoostingOptions>;
+}
+
+/** Rows of one side of the split: customers active before the cut-off. */
+export interface ChurnRows {
+  readonly cutoff: number;
+  readonly customerIds: readonly string[];
+  readonly views: readonly HistoryAsOf[];
+  readonly matrix: FeatureMatrix;
+  readonly labels: Float64Array;
+}
+
+export interface ChurnDataset {
+  readonly split: ChurnSplit;
+  readonly windowDays: number;
+  readonly train: ChurnRows;
+  readonly test: ChurnRows;
+}
+
+/** Features (and BTYD views) of every customer active before `cutoff`. */
+export function churnRowsAt(
+  histories: readonly CustomerHistory[],
+  cutoff: number,
+  windowDays: number,
+  labelEnd: number | null,
+): ChurnRows {
+  const active = histories.filter((h) => activeBefore(h, cutoff));
+  const bare = active.map((h) => historyAsOf(h, cutoff));
+  const btyd = btydAtCutoff(bare, windowDays);
+  const views = bare.map((v, i) => ({ ...v, btyd: btyd[i] ?? null }));
+  const labelDays = labelEnd === null ? windowDays : (labelEnd - cutoff) / DAY_MS;
+  return {
+    cutoff,
+    customerIds: active.map((h) => h.customerId),
+    views,
+    matrix: churnFeatureMatrix(views),
+    labels: Float64Array.from(active, (h) => (labelEnd === null ? NaN : churnLabel(h, cutoff, labelDays))),
+  };
+}
+
+const nextDay = (day: number): number => (day + 1) * DAY_MS;
+
+/** The last order day in the histories (UTC day number), or null. */
+function lastOrderDay(histories: readonly CustomerHistory[]): number | null {
+  let last = -Infinity;
+  for (const h of histories) {
+    const o = h.orders[h.orders.length - 1];
+    if (o && o.at > last) last = o.at;
+  }
+  return Number.isFinite(last) ? Math.floor(last / DAY_MS) : null;
+}
+
+/** Resolves the dates and builds the training (earlier cut-off) and test rows. */
+export function buildChurnDataset(
+  histories: readonly CustomerHistory[],
+  options: ChurnSplitOptions,
+): Result<ChurnDataset, ChurnError> {
+  let testCutoff: number;
+  let testLabelEnd: number;
+  if (options.calibrationEnd !== undefined || options.holdoutEnd !== undefined) {
+    const cal = options.calibrationEnd === undefined ? null : parseDay(options.calibrationEnd);
+    const hold = options.holdoutEnd === undefined ? null : parseDay(options.holdoutEnd);
+    if (cal === null || hold === null) {
+      return err({
+        type: 'InvalidDate',
+        message: '--calibration-end and --holdout-end must both be calendar dates (YYYY-MM-DD)',
+      });
+    }
+    if (hold <= cal)
+      return err({ type: 'InvalidDate', message: 'the holdout end must come after the calibration end' });
+    testCutoff = nextDay(cal);
+    testLabelEnd = nextDay(hold);
+  } else {
+    const last = lastOrderDay(histories);
+    if (last === null) return err({ type: 'InsufficientData', message: 'the store has no orders' });
+    testLabelEnd = nextDay(last);
+    const w = options.windowDays ?? defaultChurnWindowDays(histories, testLabelEnd);
+    testCutoff = testLabelEnd - w * DAY_MS;
+  }
+  const windowDays = Math.round((testLabelEnd - testCutoff) / DAY_MS);
+  const split = planChurnSplit(
+    testCutoff,
+    testLabelEnd,
+    histories.filter((h) => h.orders.length > 0).map((h) => h.orders[0]!.at),
+  );
+  const train = churnRowsAt(histories, split.trainingCutoff, windowDays, split.trainingLabelEnd);
+  const test = churnRowsAt(histories, split.testCutoff, windowDays, split.testLabelEnd);
+  const classes = (y: Float64Array): number => new Set(y).size;
+  if (train.matrix.rows < 100 || classes(train.labels) < 2) {
+    return err({
+      type: 'InsufficientData',
+      message: `too little history before ${formatDay(split.trainingCutoff / DAY_MS)} to train (${train.matrix.rows} customers, need 100 with churners and non-churners)`,
+    });
+  }
+  if (test.matrix.rows < 10 || classes(test.labels) < 2) {
+    return err({ type: 'InsufficientData', message: `too few customers to evaluate (${test.matrix.rows})` });
+  }
+  return ok({ split, windowDays, train, test });
+}
+
+/** The `churn` section of `patron evaluate` (holdout metrics) with the split that produced it. */
+export interface ChurnEvaluation extends ChurnMetrics {
+  readonly calibrationEnd: string;
+  readonly holdoutEnd: string;
+  readonly windowDays: number;
+  readonly trainingCutoff: string;
+  readonly trainingLabelDays: number;
+  readonly training: {
+    readonly rows: number;
+    readonly positiveRate: number;
+    readonly trees: number;
+    readonly stoppedEarly: boolean;
+    readonly calibrationMethod: 'isotonic' | 'platt';
+  };
+  readonly topFeatures: ReadonlyArray<{ readonly feature: string; readonly gain: number }>;
+}
+
+export interface ChurnRun {
+  readonly evaluation: ChurnEvaluation;
+  readonly model: ChurnModel;
+  readonly dataset: ChurnDataset;
+}
+
+const mean = (y: Float64Array): number => y.reduce((s, v) => s + v, 0) / Math.max(1, y.length);
+const isoDay = (ms: number): string => formatDay(Math.floor(ms / DAY_MS));
+
+/** Trains on the earlier cut-off and scores the holdout. Pure once the histories are loaded. */
+export function runChurnEvaluation(
+  histories: readonly CustomerHistory[],
+  options: ChurnSplitOptions,
+): Result<ChurnRun, ChurnError> {
+  const built = buildChurnDataset(histories, options);
+  if (!built.ok) return built;
+  const dataset = built.value;
+  const { split, train, test, windowDays } = dataset;
+  const trained = trainChurnModel(train.matrix, train.labels, {
+    windowDays,
+    seed: options.seed ?? 42,
+    ...(options.boosting ? { boosting: options.boosting } : {}),
+  });
+  const metrics = churnMetrics(trained.model, test.matrix, test.labels);
+  return ok({
+    model: trained.model,
+    dataset,
+    evaluation: {
+      calibrationEnd: isoDay(split.testCutoff - DAY_MS),
+      holdoutEnd: isoDay(split.testLabelEnd - DAY_MS),
+      windowDays,
+      trainingCutoff: isoDay(split.trainingCutoff - DAY_MS),
+      trainingLabelDays: Math.round((split.trainingLabelEnd - split.trainingCutoff) / DAY_MS),
+      training: {
+        rows: train.matrix.rows,
+        positiveRate: mean(train.labels),
+        trees: trained.trees,
+        stoppedEarly: trained.stoppedEarly,
+        calibrationMethod: trained.model.calibration.type,
+      },
+      ...metrics,
+      topFeatures: featureImportance(trained.model.trees)
+        .slice(0, 8)
+        .map((f) => ({ feature: f.feature, gain: f.gain })),
+    },
+  });
+}
+
+/** `patron evaluate`'s churn section: loads the histories and runs {@link runChurnEvaluation}. */
+export async function evaluateChurn(
+  source: ChurnHistorySource,
+  options: ChurnSplitOptions,
+): Promise<Result<ChurnEvaluation, ChurnError>> {
+  const run = runChurnEvaluation(await source.load(), options);
+  return run.ok ? ok(run.value.evaluation) : run;
+}
+
+/** Trains, evaluates and stores a new model version; returns its id and holdout evaluation. */
+export async function trainChurn(
+  source: ChurnHistorySource,
+  models: ChurnModelStore,
+  options: ChurnSplitOptions & { now: Date },
+): Promise<Result<{ modelVersion: string; evaluation: ChurnEvaluation }, ChurnError>> {
+  const run = runChurnEvaluation(await source.load(), options);
+  if (!run.ok) return run;
+  const json = JSON.stringify(churnModelToJSON(run.value.model));
+  const trainedAt = options.now.toISOString();
+  const id = `chm_${trainedAt.replace(/[-:.TZ]/g, '').slice(0, 14)}_${createHash('sha256').update(json).digest('hex').slice(0, 8)}`;
+  await models.saveModel({
+    id,
+    trained_at: trainedAt,
+    window_days: run.value.model.windowDays,
+    metrics: JSON.stringify(run.value.evaluation),
+    features: JSON.stringify(
+      CHURN_FEATURES.map((f) => ({
+        name: f.name,
+        family: f.family,
+        driver: f.driver,
+        description: f.description,
+      })),
+    ),
+    model: json,
+  });
+  return ok({ modelVersion: id, evaluation: run.value.evaluation });
+}
+
+/** A stored score's reasons (the `churn.reasons` of a profile). */
+export type StoredChurnReason = ChurnReason;
+
+export interface ChurnScoreSummary {
+  readonly modelVersion: string;
+  readonly asOf: string;
+  readonly customers: number;
+  readonly meanProbability: number;
+  /** Customers with a churn probability ≥ 0.5, and their drivers. */
+  readonly atRisk: number;
+  readonly atRiskByDriver: Readonly<Record<ChurnDriver | 'none', number>>;
+  /** PSI per feature, training reference vs this scoring run, largest first. */
+  readonly drift: readonly FeatureDrift[];
+}
+
+/**
+ * Scores every customer active before the as-of day's end with the latest model: probability,
+ * top reasons and driver, replacing the previous scores; reports drift against training.
+ */
+export async function scoreChurn(
+  source: ChurnHistorySource,
+  models: ChurnModelStore,
+  options: { asOf?: string; now: Date },
+): Promise<Result<ChurnScoreSummary, ChurnError>> {
+  const stored = await models.latestModel();
+  if (!stored) return err({ type: 'NoModel', message: 'no churn model yet: run `patron churn train` first' });
+  const model = churnModelFromJSON(JSON.parse(stored.model) as ChurnModelJson);
+  let cutoffDay: number;
+  let histories: CustomerHistory[];
+  if (options.asOf !== undefined) {
+    const d = parseDay(options.asOf);
+    if (d === null)
+      return err({
+        type: 'InvalidDate',
+        message: `--as-of: "${options.asOf}" is not a calendar date (YYYY-MM-DD)`,
+      });
+    cutoffDay = d + 1;
+    histories = await source.load({ before: new Date(cutoffDay * DAY_MS).toISOString() });
+  } else {
+    histories = await source.load();
+    const last = lastOrderDay(histories);
+    if (last === null) return err({ type: 'InsufficientData', message: 'the store has no orders' });
+    cutoffDay = last + 1;
+  }
+  const rows = churnRowsAt(histories, cutoffDay * DAY_MS, model.windowDays, null);
+  const scored = scoreWithReasons(model, rows.matrix, rows.views);
+  const scoredAt = options.now.toISOString();
+  const asOf = formatDay(cutoffDay - 1);
+  await models.replaceScores(
+    scored.map((s, i) => ({
+      customer_id: rows.customerIds[i]!,
+      model_version: stored.id,
+      scored_at: scoredAt,
+      as_of: asOf,
+      probability: s.probability,
+      driver: s.driver,
+      reasons: JSON.stringify(s.reasons),
+    })),
+  );
+  const byDriver: Record<ChurnDriver | 'none', number> = {
+    price: 0,
+    service: 0,
+    quality: 0,
+    disengagement: 0,
+    none: 0,
+  };
+  let atRisk = 0;
+  let sum = 0;
+  for (const s of scored) {
+    sum += s.probability;
+    if (s.probability >= 0.5) {
+      atRisk++;
+      byDriver[s.driver ?? 'none']++;
+    }
+  }
+  return ok({
+    modelVersion: stored.id,
+    asOf,
+    customers: scored.length,
+    meanProbability: scored.length ? sum / scored.length : 0,
+    atRisk,
+    atRiskByDriver: byDriver,
+    drift: featureDrift(model, rows.matrix).sort((a, b) => b.psi - a.psi),
+  });
+}

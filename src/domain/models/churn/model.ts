@@ -1,0 +1,357 @@
+/**
+ * The churn model: gradient-boosted trees (log-loss) with early stopping on a validation split,
+ * calibrated on rows neither used to grow nor to stop the trees, a logistic-regression baseline
+ * beside it, exact TreeSHAP contributions per prediction, plain-words reasons and a driver.
+ */
+import {
+  CHURN_DRIVERS,
+  CHURN_FEATURES,
+  type ChurnDriver,
+  type HistoryAsOf,
+  type SignalFamily,
+} from '../../features/churn/features.js';
+import { createRandom } from '../../random.js';
+import { applyIsotonic, fitIsotonic, type IsotonicRegression } from '../calibration/isotonic.js';
+import { applyPlatt, fitPlatt, type PlattScaling } from '../calibration/platt.js';
+import {
+  averagePrecision,
+  brierScore,
+  calibrationTable,
+  f1AtThreshold,
+  populationStabilityIndex,
+  precisionAtK,
+  recallAtK,
+  rocAuc,
+  topDecileLift,
+  type CalibrationBin,
+} from '../evaluate/metrics.js';
+import {
+  fitLogisticRegression,
+  predictProbability,
+  type LogisticRegressionModel,
+} from '../linear/logistic-regression.js';
+import type { FeatureMatrix } from '../trees/feature-matrix.js';
+import { trainGradientBoosting, type BoostingOptions } from '../trees/gbdt.js';
+import {
+  fromJSON,
+  predictRaw,
+  toJSON,
+  type GradientBoostedModel,
+  type GradientBoostedModelJson,
+} from '../trees/model.js';
+import { TreeShapExplainer } from '../trees/tree-shap.js';
+
+/** The trained churn model as stored (JSON-safe: missing reference values are null). */
+export interface ChurnModelJson {
+  readonly type: 'churn-gbdt';
+  readonly featureNames: readonly string[];
+  readonly windowDays: number;
+  readonly trees: GradientBoostedModelJson;
+  readonly calibration: IsotonicRegression | PlattScaling;
+  readonly baseline: LogisticRegressionModel;
+  /** A sample of the training rows per feature, the reference of the drift check. */
+  readonly reference: ReadonlyArray<ReadonlyArray<number | null>>;
+}
+
+export interface ChurnModel {
+  readonly featureNames: readonly string[];
+  readonly windowDays: number;
+  readonly trees: GradientBoostedModel;
+  readonly calibration: IsotonicRegression | PlattScaling;
+  readonly baseline: LogisticRegressionModel;
+  readonly reference: readonly Float64Array[];
+}
+
+export interface ChurnTrainingOptions {
+  readonly seed?: number;
+  readonly windowDays: number;
+  /** Overrides of the learner's settings (rounds, depth…). */
+  readonly boosting?: Partial<BoostingOptions>;
+}
+
+export interface ChurnTrainingResult {
+  readonly model: ChurnModel;
+  readonly trees: number;
+  readonly stoppedEarly: boolean;
+  readonly rows: { readonly fit: number; readonly validation: number; readonly calibration: number };
+}
+
+/** Default learner settings for churn: shallow trees, slow shrinkage, row and column subsampling. */
+export const CHURN_BOOSTING: Omit<BoostingOptions, 'validation'> = {
+  objective: 'logloss',
+  rounds: 400,
+  learningRate: 0.05,
+  maxDepth: 4,
+  minChildWeight: 5,
+  subsample: 0.8,
+  colsampleByTree: 0.8,
+  maxBins: 64,
+  lambda: 1,
+  earlyStoppingRounds: 30,
+};
+
+/**
+ * Settings that depend on the number of rows: on small stores (under 5,000 rows) stumps of depth
+ * 2 generalise better (CDNOW: holdout AUC 0.77 at depth 2 against 0.75 at depth 4); a child needs
+ * at least 1% of the rows (5 to 50) of hessian weight.
+ */
+export function sizedBoosting(rows: number): Partial<BoostingOptions> {
+  return { maxDepth: rows < 5000 ? 2 : 4, minChildWeight: Math.min(50, Math.max(5, Math.round(rows / 100))) };
+}
+
+/** Isotonic calibration needs this many held-out rows; with fewer, Platt scaling (2 parameters). */
+export const ISOTONIC_MIN_ROWS = 2000;
+const REFERENCE_ROWS = 2000;
+
+function take(m: FeatureMatrix, rows: ArrayLike<number>): FeatureMatrix {
+  const values = new Float64Array(rows.length * m.cols);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    values.set(m.values.subarray(r * m.cols, (r + 1) * m.cols), i * m.cols);
+  }
+  return { values, rows: rows.length, cols: m.cols, featureNames: m.featureNames };
+}
+
+/**
+ * Trains on `data`/`labels` (one row per customer at the training cut-off): a seeded 70/15/15
+ * split into rows that grow the trees, rows that stop them early (validation log-loss) and rows
+ * that calibrate the margins (isotonic with ≥ 2,000 of them, else Platt). The baseline is fitted
+ * on the fit and validation rows.
+ */
+export function trainChurnModel(
+  data: FeatureMatrix,
+  labels: Float64Array,
+  options: ChurnTrainingOptions,
+): ChurnTrainingResult {
+  const seed = options.seed ?? 0;
+  const rng = createRandom(seed);
+  const order = Uint32Array.from({ length: data.rows }, (_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const nFit = Math.floor(data.rows * 0.7);
+  const nVal = Math.floor(data.rows * 0.15);
+  const fitRows = order.subarray(0, nFit);
+  const valRows = order.subarray(nFit, nFit + nVal);
+  const calRows = order.subarray(nFit + nVal);
+  if (fitRows.length < 10 || valRows.length < 5 || calRows.length < 5) {
+    throw new RangeError(`too few rows to train a churn model (${data.rows})`);
+  }
+  const pick = (rows: Uint32Array): Float64Array => Float64Array.from(rows, (r) => labels[r]!);
+  const fit = take(data, fitRows);
+  const val = take(data, valRows);
+  const cal = take(data, calRows);
+  const trained = trainGradientBoosting(fit, pick(fitRows), {
+    ...CHURN_BOOSTING,
+    ...sizedBoosting(fitRows.length),
+    ...options.boosting,
+    seed,
+    validation: { data: val, labels: pick(valRows) },
+  });
+  const margins = predictRaw(trained.model, cal);
+  const calLabels = pick(calRows);
+  const calibration =
+    calRows.length >= ISOTONIC_MIN_ROWS ? fitIsotonic(margins, calLabels) : fitPlatt(margins, calLabels);
+  const baseRows = order.subarray(0, nFit + nVal);
+  const baseline = fitLogisticRegression(take(data, baseRows), pick(baseRows), { l2: 1 });
+  const refRows = order.subarray(0, Math.min(REFERENCE_ROWS, order.length));
+  const reference = data.featureNames.map((_, j) =>
+    Float64Array.from(refRows, (r) => data.values[r * data.cols + j]!),
+  );
+  return {
+    model: {
+      featureNames: data.featureNames,
+      windowDays: options.windowDays,
+      trees: trained.model,
+      calibration,
+      baseline,
+      reference,
+    },
+    trees: trained.bestRounds,
+    stoppedEarly: trained.stoppedEarly,
+    rows: { fit: fitRows.length, validation: valRows.length, calibration: calRows.length },
+  };
+}
+
+export function churnModelToJSON(m: ChurnModel): ChurnModelJson {
+  return {
+    type: 'churn-gbdt',
+    featureNames: m.featureNames,
+    windowDays: m.windowDays,
+    trees: toJSON(m.trees),
+    calibration: m.calibration,
+    baseline: m.baseline,
+    reference: m.reference.map((col) => Array.from(col, (v) => (Number.isNaN(v) ? null : v))),
+  };
+}
+
+export function churnModelFromJSON(json: ChurnModelJson): ChurnModel {
+  if (json.type !== 'churn-gbdt') throw new RangeError(`not a churn model: ${String(json.type)}`);
+  return {
+    featureNames: json.featureNames,
+    windowDays: json.windowDays,
+    trees: fromJSON(json.trees),
+    calibration: json.calibration,
+    baseline: json.baseline,
+    reference: json.reference.map((col) => Float64Array.from(col, (v) => (v === null ? NaN : v))),
+  };
+}
+
+/** Calibrated churn probabilities, one per row. */
+export function predictChurn(model: ChurnModel, data: FeatureMatrix): Float64Array {
+  const margins = predictRaw(model.trees, data);
+  const c = model.calibration;
+  return margins.map((z) => (c.type === 'isotonic' ? applyIsotonic(c, z) : applyPlatt(c, z)));
+}
+
+/** One reason: a feature's push on the risk (log-odds, > 0 raises it) in plain words. */
+export interface ChurnReason {
+  readonly feature: string;
+  readonly family: SignalFamily;
+  readonly value: number | null;
+  readonly contribution: number;
+  readonly text: string;
+}
+
+export interface ChurnExplanation {
+  /** Features raising the risk, strongest first (at most `top`). */
+  readonly reasons: readonly ChurnReason[];
+  /** The driver whose features raise the risk most (null when none raises it). */
+  readonly driver: ChurnDriver | null;
+  /** Sum of the positive contributions of each driver's features (log-odds). */
+  readonly driverWeights: Readonly<Record<ChurnDriver, number>>;
+}
+
+/** Contributions below this (log-odds) are not worth a reason. */
+export const MIN_REASON_CONTRIBUTION = 0.01;
+
+/**
+ * Reasons and driver from one row's TreeSHAP values: the `top` features with the largest
+ * positive contributions, each in the words of its definition; the driver is the one whose
+ * features' positive contributions sum highest (price, service, quality or disengagement).
+ * Features without a driver (recency, frequency, BTYD…) say how much risk there is, not why.
+ */
+export function explainChurn(
+  featureNames: readonly string[],
+  values: ArrayLike<number>,
+  contributions: ArrayLike<number>,
+  view: HistoryAsOf,
+  top = 3,
+): ChurnExplanation {
+  const weights: Record<ChurnDriver, number> = { price: 0, service: 0, quality: 0, disengagement: 0 };
+  const byName = new Map(CHURN_FEATURES.map((f) => [f.name, f]));
+  const candidates: ChurnReason[] = [];
+  featureNames.forEach((name, j) => {
+    const c = contributions[j]!;
+    const f = byName.get(name);
+    if (!f || !(c > 0)) return;
+    if (f.driver !== null) weights[f.driver] += c;
+    if (c < MIN_REASON_CONTRIBUTION) return;
+    const v = values[j]!;
+    candidates.push({
+      feature: name,
+      family: f.family,
+      value: Number.isNaN(v) ? null : v,
+      contribution: c,
+      text: Number.isNaN(v) ? `no ${f.description}` : f.reason(v, view),
+    });
+  });
+  candidates.sort((a, b) => b.contribution - a.contribution || (a.feature < b.feature ? -1 : 1));
+  let driver: ChurnDriver | null = null;
+  for (const d of CHURN_DRIVERS)
+    if (weights[d] > 0 && (driver === null || weights[d] > weights[driver])) driver = d;
+  return { reasons: candidates.slice(0, top), driver, driverWeights: weights };
+}
+
+/** A churn score with its reasons for every row of `data` (`views[i]` is row i's history). */
+export function scoreWithReasons(
+  model: ChurnModel,
+  data: FeatureMatrix,
+  views: readonly HistoryAsOf[],
+  top = 3,
+): Array<{ probability: number } & ChurnExplanation> {
+  const probabilities = predictChurn(model, data);
+  const explainer = new TreeShapExplainer(model.trees);
+  const phi = new Float64Array(data.cols);
+  const out: Array<{ probability: number } & ChurnExplanation> = [];
+  for (let i = 0; i < data.rows; i++) {
+    phi.fill(0);
+    explainer.explainRow(data.values, i * data.cols, phi);
+    const row = data.values.subarray(i * data.cols, (i + 1) * data.cols);
+    out.push({
+      probability: probabilities[i]!,
+      ...explainChurn(data.featureNames, row, phi, views[i]!, top),
+    });
+  }
+  return out;
+}
+
+/** Holdout metrics of the churn model (the `churn` section of `patron evaluate`). */
+export interface ChurnMetrics {
+  readonly rows: number;
+  readonly positiveRate: number;
+  readonly auc: number;
+  readonly prAuc: number;
+  readonly brier: number;
+  readonly topDecileLift: number;
+  /** k = the top decile (⌈n/10⌉ customers). */
+  readonly k: number;
+  readonly precisionAtK: number;
+  readonly recallAtK: number;
+  /** F1 predicting churn at a calibrated probability ≥ 0.5. */
+  readonly f1: number;
+  readonly calibration: readonly CalibrationBin[];
+  readonly baselineAuc: number;
+  readonly baselineTopDecileLift: number;
+  /**
+   * Lift of the top decile of the *least* likely churners among the customers who did buy — the
+   * way the CDNOW literature reports it (who will buy again), comparable with its 2.8.
+   */
+  readonly buyerTopDecileLift: number;
+}
+
+/** Scores the holdout matrix with the model and its baseline. */
+export function churnMetrics(model: ChurnModel, data: FeatureMatrix, labels: Float64Array): ChurnMetrics {
+  const p = predictChurn(model, data);
+  const b = predictProbability(model.baseline, data);
+  const k = Math.max(1, Math.ceil(data.rows / 10));
+  let pos = 0;
+  for (const y of labels) pos += y;
+  return {
+    rows: data.rows,
+    positiveRate: pos / data.rows,
+    auc: rocAuc(labels, p),
+    prAuc: averagePrecision(labels, p),
+    brier: brierScore(labels, p),
+    topDecileLift: topDecileLift(labels, p),
+    k,
+    precisionAtK: precisionAtK(labels, p, k),
+    recallAtK: recallAtK(labels, p, k),
+    f1: f1AtThreshold(labels, p, 0.5).f1,
+    calibration: calibrationTable(labels, p, 10),
+    baselineAuc: rocAuc(labels, b),
+    baselineTopDecileLift: topDecileLift(labels, b),
+    buyerTopDecileLift: topDecileLift(
+      labels.map((y) => 1 - y),
+      p.map((v) => 1 - v),
+    ),
+  };
+}
+
+export interface FeatureDrift {
+  readonly feature: string;
+  readonly psi: number;
+  readonly level: 'stable' | 'shift' | 'major';
+}
+
+/** Population stability index of each feature, training reference vs the rows being scored. */
+export function featureDrift(model: ChurnModel, data: FeatureMatrix): FeatureDrift[] {
+  return model.featureNames.map((feature, j) => {
+    const current = new Float64Array(data.rows);
+    for (let i = 0; i < data.rows; i++) current[i] = data.values[i * data.cols + j]!;
+    const ref = model.reference[j]!;
+    const psi = ref.length === 0 || current.length === 0 ? 0 : populationStabilityIndex(ref, current);
+    return { feature, psi, level: psi < 0.1 ? 'stable' : psi <= 0.25 ? 'shift' : 'major' };
+  });
+}
