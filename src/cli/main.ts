@@ -20,6 +20,7 @@ import { runDemo } from './commands/demo.js';
 import { runReport } from './commands/report.js';
 import { runEvaluate } from './commands/evaluate.js';
 import { runScore } from './commands/score.js';
+import { runChurnEvaluate, runChurnScore, runChurnTrain, runFeaturesExport } from './commands/churn.js';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -152,6 +153,68 @@ program
   .option('--json', 'print as JSON')
   .action(async (o: { json?: boolean }) => {
     await withStore(globals(), (store) => runReport(store, o.json === true));
+  });
+
+const churn = program.command('churn').description('churn risk with reasons: train, score, evaluate');
+const churnSplit = (c: Command): Command =>
+  c
+    .option(
+      '--calibration-end <date>',
+      'last day of the feature period (YYYY-MM-DD; default: one window before the last order)',
+    )
+    .option('--holdout-end <date>', 'last day of the label window (YYYY-MM-DD; default: the last order day)')
+    .option(
+      '--window-days <n>',
+      'churn window in days (default: 90th percentile of gaps between orders)',
+      int('--window-days'),
+    )
+    .option('--seed <s>', 'random seed', int('--seed'))
+    .option('--json', 'print as JSON');
+churnSplit(
+  churn.command('train').description('train, evaluate on the holdout and store a new churn model version'),
+).action(
+  async (o: {
+    calibrationEnd?: string;
+    holdoutEnd?: string;
+    windowDays?: number;
+    seed?: number;
+    json?: boolean;
+  }) => {
+    await withStore(globals(), (store) => runChurnTrain(store, o));
+  },
+);
+churnSplit(
+  churn.command('evaluate').description('holdout metrics of the churn model (nothing stored)'),
+).action(
+  async (o: {
+    calibrationEnd?: string;
+    holdoutEnd?: string;
+    windowDays?: number;
+    seed?: number;
+    json?: boolean;
+  }) => {
+    await withStore(globals(), (store) => runChurnEvaluate(store, o));
+  },
+);
+churn
+  .command('score')
+  .description("score every customer's churn risk with reasons and a driver; report feature drift")
+  .option('--as-of <date>', 'score as of the end of this day (YYYY-MM-DD; default: the last order day)')
+  .option('--json', 'print the summary as JSON')
+  .action(async (o: { asOf?: string; json?: boolean }) => {
+    await withStore(globals(), (store) => runChurnScore(store, o));
+  });
+
+const features = program.command('features').description('feature matrices');
+features
+  .command('export')
+  .description('write the churn training/test matrix as CSV: customer_id, split, label, features…')
+  .requiredOption('--calibration-end <date>', 'last day of the feature period (YYYY-MM-DD)')
+  .requiredOption('--holdout-end <date>', 'last day of the label window (YYYY-MM-DD)')
+  .requiredOption('--out <file>', 'CSV file to write')
+  .option('--json', 'print the summary as JSON')
+  .action(async (o: { calibrationEnd: string; holdoutEnd: string; out: string; json?: boolean }) => {
+    await withStore(globals(), (store) => runFeaturesExport(store, o));
   });
 
 const keys = program.command('keys').description('API keys');

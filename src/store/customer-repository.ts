@@ -26,6 +26,25 @@ export interface CustomerProfile {
   mergedFrom: Array<{ customerId: string; at: string }>;
   /** CLV predictions of the last `patron score` run; null when the customer was never scored. */
   predictions: CustomerPredictions | null;
+  /** Churn risk of the last `patron churn score` run; null when the customer was never scored. */
+  churn: CustomerChurn | null;
+}
+
+/** A customer's churn risk: calibrated probability, driver and the top reasons in plain words. */
+export interface CustomerChurn {
+  asOf: string;
+  scoredAt: string;
+  modelVersion: string;
+  probability: number;
+  /** price | service | quality | disengagement; null when no driver's signals raise the risk. */
+  driver: string | null;
+  reasons: Array<{
+    feature: string;
+    family: string;
+    value: number | null;
+    contribution: number;
+    text: string;
+  }>;
 }
 
 /** A customer's CLV predictions (money in the base currency's minor units). */
@@ -74,7 +93,7 @@ export async function findCustomerProfile(
       continue;
     }
     const customerId = row.id;
-    const [identities, orderAgg, refunds, lastSeen, consents, merges, score] = await Promise.all([
+    const [identities, orderAgg, refunds, lastSeen, consents, merges, score, churn] = await Promise.all([
       db
         .selectFrom('identities')
         .select(['kind', 'value'])
@@ -126,6 +145,7 @@ export async function findCustomerProfile(
         .orderBy('at')
         .execute(),
       db.selectFrom('clv_scores').selectAll().where('customer_id', '=', customerId).executeTakeFirst(),
+      db.selectFrom('churn_scores').selectAll().where('customer_id', '=', customerId).executeTakeFirst(),
     ]);
     const revenue = Number(orderAgg.revenue);
     const refunded = Number(refunds.refunded);
@@ -176,6 +196,16 @@ export async function findCustomerProfile(
               score.learned_expected_purchases === null ? null : Number(score.learned_expected_purchases),
             learnedClvMinor: score.learned_clv_minor === null ? null : Number(score.learned_clv_minor),
             params: JSON.parse(score.params) as Record<string, unknown>,
+          }
+        : null,
+      churn: churn
+        ? {
+            asOf: churn.as_of,
+            scoredAt: churn.scored_at,
+            modelVersion: churn.model_version,
+            probability: Number(churn.probability),
+            driver: churn.driver,
+            reasons: JSON.parse(churn.reasons) as CustomerChurn['reasons'],
           }
         : null,
     };
