@@ -5,6 +5,9 @@ import type { Store } from '../../store/database.js';
 import { orderHistoryStore } from '../../store/order-history-repository.js';
 import { settingsStore } from '../../store/settings-repository.js';
 import { print, UsageError } from '../context.js';
+import { evaluateChurn } from '../../app/churn.js';
+import { churnHistoryStore } from '../../store/churn-history-repository.js';
+import { printChurnEvaluation } from './churn.js';
 
 export interface EvaluateFlags {
   calibrationEnd: string;
@@ -30,8 +33,25 @@ export async function runEvaluate(store: Store, flags: EvaluateFlags): Promise<v
     currency,
   });
   if (!result.ok) throw new Error(result.error.message);
-  if (flags.json) print(JSON.stringify(result.value, null, 2));
-  else printReport(result.value);
+  // The churn model on the same split (issue 4); a store too small for it reports why instead.
+  const churn = await evaluateChurn(churnHistoryStore(store), {
+    calibrationEnd: flags.calibrationEnd,
+    holdoutEnd: flags.holdoutEnd,
+  });
+  if (flags.json) {
+    print(
+      JSON.stringify(
+        { ...result.value, churn: churn.ok ? churn.value : { error: churn.error.message } },
+        null,
+        2,
+      ),
+    );
+  } else {
+    printReport(result.value);
+    print('');
+    if (churn.ok) printChurnEvaluation(churn.value);
+    else print(`Churn model not evaluated: ${churn.error.message}`);
+  }
 }
 
 const f = (v: number | null, digits = 3): string => (v === null ? '—' : v.toFixed(digits));
