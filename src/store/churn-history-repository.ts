@@ -53,7 +53,7 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? 
 
 /**
  * Loads the histories of all current (not merged-away) customers with at least one order,
- * everything strictly before `before` (ISO UTC; default: everything), sorted by customer id.
+ * everything strictly before `before` (ISO UTC; default: everything), sorted by first order.
  */
 export async function loadChurnHistories(
   store: Store,
@@ -195,7 +195,16 @@ export async function loadChurnHistories(
     }
   }
 
-  const ids = [...byCustomer.keys()].sort();
+  // A stable order that does not depend on Patron's random customer ids: by each customer's first
+  // order (the store's own order id breaks ties), so the seeded train/validation split — and so the
+  // model — is the same on every run and every backend for the same data.
+  const firstOrder = (id: string): string => {
+    const o = byCustomer.get(id)?.orders[0];
+    return o ? `${String(o.at).padStart(16, '0')}|${o.orderId}` : id;
+  };
+  const ids = [...byCustomer.keys()].sort((a, b) =>
+    firstOrder(a) < firstOrder(b) ? -1 : firstOrder(a) > firstOrder(b) ? 1 : 0,
+  );
   return ids.map((id) => {
     const m = byCustomer.get(id)!;
     const tickets: TicketRecord[] = [...m.opened].map(([ticketId, o]) => {
