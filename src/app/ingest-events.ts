@@ -63,32 +63,31 @@ export async function storeEvents(
   });
 }
 
+/** Skips events already stored, resolves identities, and writes the rest with their facts. */
 async function writeFresh(
   w: EventBatchWriter,
   events: readonly NormalizedEvent[],
   receivedAt: string,
 ): Promise<IngestSummary> {
-  {
-    const unique = new Map<string, NormalizedEvent>();
-    for (const e of events) if (!unique.has(e.messageId)) unique.set(e.messageId, e);
-    const existing = unique.size === 0 ? new Set<string>() : await w.existingMessageIds([...unique.keys()]);
-    const fresh = [...unique.values()].filter((e) => !existing.has(e.messageId));
-    if (fresh.length === 0) return { accepted: 0, duplicates: events.length };
+  const unique = new Map<string, NormalizedEvent>();
+  for (const e of events) if (!unique.has(e.messageId)) unique.set(e.messageId, e);
+  const existing = unique.size === 0 ? new Set<string>() : await w.existingMessageIds([...unique.keys()]);
+  const fresh = [...unique.values()].filter((e) => !existing.has(e.messageId));
+  if (fresh.length === 0) return { accepted: 0, duplicates: events.length };
 
-    const keys = new Set<string>();
-    for (const e of fresh) for (const k of lookupKeys(e.identity)) keys.add(k);
-    const { state, profiles } = await w.loadIdentities([...keys]);
-    const resolution = resolveIdentities(state, fresh, newCustomerId);
+  const keys = new Set<string>();
+  for (const e of fresh) for (const k of lookupKeys(e.identity)) keys.add(k);
+  const { state, profiles } = await w.loadIdentities([...keys]);
+  const resolution = resolveIdentities(state, fresh, newCustomerId);
 
-    const updates = profileUpdates(fresh, resolution.customerIds, profiles);
-    await w.write({
-      events: fresh.map((event, i) => ({ event, customerId: resolution.customerIds[i] as string })),
-      resolution,
-      profiles: updates,
-      receivedAt,
-    });
-    return { accepted: fresh.length, duplicates: events.length - fresh.length };
-  }
+  const updates = profileUpdates(fresh, resolution.customerIds, profiles);
+  await w.write({
+    events: fresh.map((event, i) => ({ event, customerId: resolution.customerIds[i] as string })),
+    resolution,
+    profiles: updates,
+    receivedAt,
+  });
+  return { accepted: fresh.length, duplicates: events.length - fresh.length };
 }
 
 /** Latest email, phone, time zone and traits per customer, only where they differ from what is stored. */
