@@ -46,27 +46,31 @@ export interface ChurnHistorySource {
 }
 
 /** Where models and scores are kept (store/churn-repository.ts). */
+/** A trained churn model version as stored: immutable, JSON as text. */
+export interface ChurnModelRow {
+  id: string;
+  trained_at: string;
+  window_days: number;
+  metrics: string;
+  features: string;
+  model: string;
+}
+
+/** One customer's latest churn score as stored; reasons are JSON text. */
+export interface ChurnScoreRow {
+  customer_id: string;
+  model_version: string;
+  scored_at: string;
+  as_of: string;
+  probability: number;
+  driver: string | null;
+  reasons: string;
+}
+
 export interface ChurnModelStore {
-  saveModel(row: {
-    id: string;
-    trained_at: string;
-    window_days: number;
-    metrics: string;
-    features: string;
-    model: string;
-  }): Promise<void>;
+  saveModel(row: ChurnModelRow): Promise<void>;
   latestModel(): Promise<{ id: string; window_days: number; model: string } | null>;
-  replaceScores(
-    rows: ReadonlyArray<{
-      customer_id: string;
-      model_version: string;
-      scored_at: string;
-      as_of: string;
-      probability: number;
-      driver: string | null;
-      reasons: string;
-    }>,
-  ): Promise<void>;
+  replaceScores(rows: ReadonlyArray<ChurnScoreRow>): Promise<void>;
 }
 
 export type ChurnError =

@@ -170,32 +170,25 @@ const churnSplit = (c: Command): Command =>
     )
     .option('--seed <s>', 'random seed', int('--seed'))
     .option('--json', 'print as JSON');
+/** The flags `churnSplit` adds to `churn train` and `churn evaluate`. */
+interface ChurnSplitFlags {
+  calibrationEnd?: string;
+  holdoutEnd?: string;
+  windowDays?: number;
+  seed?: number;
+  json?: boolean;
+}
+
 churnSplit(
   churn.command('train').description('train, evaluate on the holdout and store a new churn model version'),
-).action(
-  async (o: {
-    calibrationEnd?: string;
-    holdoutEnd?: string;
-    windowDays?: number;
-    seed?: number;
-    json?: boolean;
-  }) => {
-    await withStore(globals(), (store) => runChurnTrain(store, o));
-  },
-);
+).action(async (o: ChurnSplitFlags) => {
+  await withStore(globals(), (store) => runChurnTrain(store, o));
+});
 churnSplit(
   churn.command('evaluate').description('holdout metrics of the churn model (nothing stored)'),
-).action(
-  async (o: {
-    calibrationEnd?: string;
-    holdoutEnd?: string;
-    windowDays?: number;
-    seed?: number;
-    json?: boolean;
-  }) => {
-    await withStore(globals(), (store) => runChurnEvaluate(store, o));
-  },
-);
+).action(async (o: ChurnSplitFlags) => {
+  await withStore(globals(), (store) => runChurnEvaluate(store, o));
+});
 churn
   .command('score')
   .description("score every customer's churn risk with reasons and a driver; report feature drift")

@@ -8,6 +8,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
+import type { ChurnModelRow, ChurnScoreRow } from '../app/churn.js';
 import type { CustomerScore } from '../app/score-customers.js';
 
 export interface CustomersTable {
@@ -139,26 +140,11 @@ export interface ImportRejectsTable {
 /** Per-customer CLV predictions (`patron score`); the row is the use case's `CustomerScore`. */
 export type ClvScoresTable = CustomerScore;
 
-/** Trained churn model versions (`patron churn train`): immutable, JSON as text. */
-export interface ChurnModelsTable {
-  id: string;
-  trained_at: string;
-  window_days: number;
-  metrics: string;
-  features: string;
-  model: string;
-}
+/** Trained churn model versions (`patron churn train`): the use case's `ChurnModelRow`. */
+export type ChurnModelsTable = ChurnModelRow;
 
-/** Each customer's latest churn score (`patron churn score`); reasons are JSON text. */
-export interface ChurnScoresTable {
-  customer_id: string;
-  model_version: string;
-  scored_at: string;
-  as_of: string;
-  probability: number;
-  driver: string | null;
-  reasons: string;
-}
+/** Each customer's latest churn score (`patron churn score`): the use case's `ChurnScoreRow`. */
+export type ChurnScoresTable = ChurnScoreRow;
 
 export interface Database {
   customers: CustomersTable;
