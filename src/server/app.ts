@@ -5,13 +5,14 @@
  */
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { hasScope, hashSecret, type ApiKeyRecord, type ApiKeyStore, type Scope } from '../app/api-keys.js';
+import type { ApiKeyStore } from '../app/api-keys.js';
 import { ingestBatch } from '../app/ingest-events.js';
 import type { EventStore, SettingsStore } from '../app/ports.js';
 import type { Store } from '../store/database.js';
 import { findCustomerProfile } from '../store/customer-repository.js';
 import { formatIssuePath } from '../domain/events/normalize.js';
 import { problem } from './errors.js';
+import { authenticator, isObject, readJson } from './http.js';
 import { openApiDocument } from './openapi.js';
 
 export interface AppDeps {
@@ -25,8 +26,6 @@ export interface AppDeps {
   readonly log?: (line: string) => void;
 }
 
-type Auth = { ok: true; key: ApiKeyRecord } | { ok: false; response: Response };
-
 const SINGLE_TYPES = ['track', 'identify', 'page', 'screen', 'alias', 'group'] as const;
 
 export function createApp(deps: AppDeps): Hono {
@@ -39,59 +38,7 @@ export function createApp(deps: AppDeps): Hono {
   });
   app.notFound((c) => problem(c, 404, `No route for ${c.req.method} ${c.req.path}`));
 
-  async function authenticate(c: Context, scope: Scope, bodyWriteKey?: unknown): Promise<Auth> {
-    const header = c.req.header('authorization') ?? '';
-    let secret: string | undefined;
-    if (/^bearer\s+/i.test(header)) secret = header.replace(/^bearer\s+/i, '').trim();
-    else if (/^basic\s+/i.test(header)) {
-      // Segment sends the write key as the Basic user name with an empty password.
-      const decoded = Buffer.from(header.replace(/^basic\s+/i, '').trim(), 'base64').toString('utf8');
-      secret = decoded.split(':')[0];
-    } else if (typeof bodyWriteKey === 'string') secret = bodyWriteKey;
-    const challenge = { 'www-authenticate': 'Basic realm="patron", Bearer' };
-    if (!secret) {
-      return {
-        ok: false,
-        response: problem(
-          c,
-          401,
-          'An API key is required: Authorization: Bearer <key> or Basic auth with the key as user name.',
-          undefined,
-          challenge,
-        ),
-      };
-    }
-    const key = await deps.keys.findByHash(hashSecret(secret));
-    if (!key || key.revokedAt !== null) {
-      return {
-        ok: false,
-        response: problem(c, 401, 'The API key is not valid or has been revoked.', undefined, challenge),
-      };
-    }
-    if (!hasScope(key, scope)) {
-      return {
-        ok: false,
-        response: problem(c, 403, `The API key "${key.name}" lacks the "${scope}" scope.`),
-      };
-    }
-    return { ok: true, key };
-  }
-
-  async function readJson(
-    c: Context,
-  ): Promise<{ ok: true; body: unknown } | { ok: false; response: Response }> {
-    const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
-    // text/plain is what analytics.js uses with sendBeacon; its body is still JSON.
-    if (type !== 'application/json' && type !== 'text/plain') {
-      return { ok: false, response: problem(c, 415, 'Send JSON with Content-Type: application/json.') };
-    }
-    const text = await c.req.text();
-    try {
-      return { ok: true, body: JSON.parse(text) };
-    } catch (e) {
-      return { ok: false, response: problem(c, 400, `The body is not valid JSON: ${(e as Error).message}`) };
-    }
-  }
+  const authenticate = authenticator(deps.keys);
 
   const limit = bodyLimit({
     maxSize: deps.maxBodyBytes,
@@ -175,8 +122,4 @@ export function createApp(deps: AppDeps): Hono {
   app.get('/health', (c) => c.json({ status: 'ok' }));
 
   return app;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

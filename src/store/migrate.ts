@@ -21,6 +21,8 @@ export async function migrateToLatest(store: Store): Promise<MigrationResultSet>
   const migrator = new Migrator({
     db: store.db,
     provider: { getMigrations: async () => migrations },
+    // Branches land migrations in any order; each is independent of the ones beside it.
+    allowUnorderedMigrations: true,
     // Kysely looks for its own tables across all schemas unless told which one is ours; another
     // Patron schema in the same database would otherwise make it skip creating them here.
     ...(schema ? { migrationTableSchema: schema } : {}),
