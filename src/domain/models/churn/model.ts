@@ -1,7 +1,7 @@
 /**
  * The churn model: gradient-boosted trees (log-loss) with early stopping on a validation split,
  * calibrated on rows neither used to grow nor to stop the trees, a logistic-regression baseline
- * beside it, exact TreeSHAP contributions per prediction, plain-words reasons and a driver.
+ * beside it, exact TreeSHAP contributions per prediction (Fast TreeSHAP tables), plain-words reasons and a driver.
  */
 import {
   CHURN_DRIVERS,
@@ -39,7 +39,7 @@ import {
   type GradientBoostedModel,
   type GradientBoostedModelJson,
 } from '../trees/model.js';
-import { TreeShapExplainer } from '../trees/tree-shap.js';
+import { FastTreeShapExplainer } from '../trees/fast-tree-shap.js';
 
 /** The trained churn model as stored (JSON-safe: missing reference values are null). */
 export interface ChurnModelJson {
@@ -272,7 +272,7 @@ export function scoreWithReasons(
   top = 3,
 ): Array<{ probability: number } & ChurnExplanation> {
   const probabilities = predictChurn(model, data);
-  const explainer = new TreeShapExplainer(model.trees);
+  const explainer = new FastTreeShapExplainer(model.trees);
   const phi = new Float64Array(data.cols);
   const out: Array<{ probability: number } & ChurnExplanation> = [];
   for (let i = 0; i < data.rows; i++) {

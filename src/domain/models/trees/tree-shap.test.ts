@@ -6,7 +6,8 @@ import { trainGradientBoosting } from './gbdt.js';
 import type { GradientBoostedModel } from './model.js';
 import { predictRaw } from './model.js';
 import type { RegressionTree } from './tree.js';
-import { explainAll, explainRow, treeExpectedValue } from './tree-shap.js';
+import { explainAllFast, FastTreeShapExplainer } from './fast-tree-shap.js';
+import { explainAll, explainRow, TreeShapExplainer, treeExpectedValue } from './tree-shap.js';
 
 /**
  * The definition, computed the slow way: v(S) = E[f(x) | x_S], where a split on a feature in S
@@ -215,5 +216,118 @@ describe('TreeSHAP', () => {
       for (let j = 0; j < m; j++) total += all.contributions[i * m + j]!;
       expect(total).toBeCloseTo(raw[i]!, 9);
     }
+  });
+});
+
+/** A random model over `m` features: 1–`maxTrees` random trees of depth ≤ `maxDepth`. */
+function randomModel(r: Random, m: number, maxTrees: number, maxDepth: number): GradientBoostedModel {
+  return {
+    objective: 'logloss',
+    baseScore: r.normal(),
+    featureNames: Array.from({ length: m }, (_, j) => `f${j}`),
+    trees: Array.from({ length: 1 + r.int(maxTrees) }, () => randomTree(r, m, 1 + r.int(maxDepth))),
+  };
+}
+
+const randomRow = (r: Random, m: number): number[] =>
+  Array.from({ length: m }, () => (r.chance(0.15) ? NaN : r.next() * 2 - 1));
+
+describe('Fast TreeSHAP (precomputed subset tables)', () => {
+  it('equals exact TreeSHAP to 1e-9 on random trees, random data and every table size', () => {
+    const r = createRandom(31);
+    for (let trial = 0; trial < 60; trial++) {
+      const m = 1 + r.int(12);
+      const model = randomModel(r, m, 6, 9);
+      const exact = new TreeShapExplainer(model);
+      // Small bit limits force many small blocks and the exact fallback for deep trees.
+      const fast = [1, 3, 8].map((maxBits) => new FastTreeShapExplainer(model, { maxBits }));
+      for (let k = 0; k < 10; k++) {
+        const x = randomRow(r, m);
+        const want = exact.explainRow(x, 0);
+        for (const ex of fast) {
+          const got = ex.explainRow(x, 0);
+          expect(Math.abs(got.bias - want.bias)).toBeLessThan(1e-9);
+          for (let j = 0; j < m; j++)
+            expect(Math.abs(got.contributions[j]! - want.contributions[j]!)).toBeLessThan(1e-9);
+        }
+      }
+    }
+  });
+
+  it('equals brute-force Shapley values on random trees with repeated features and missing values', () => {
+    const r = createRandom(32);
+    for (let trial = 0; trial < 40; trial++) {
+      const m = 1 + r.int(6);
+      const model = randomModel(r, m, 3, 6);
+      const x = randomRow(r, m);
+      const expected = bruteForceShap(model, x);
+      const got = new FastTreeShapExplainer(model).explainRow(x, 0);
+      expect(got.bias).toBeCloseTo(expected.bias, 10);
+      for (let j = 0; j < m; j++) expect(got.contributions[j]!).toBeCloseTo(expected.phi[j]!, 10);
+    }
+  });
+
+  it('equals exact TreeSHAP on a trained depth-4 model for every training row', () => {
+    const r = createRandom(33);
+    const rows = 800;
+    const m = 6;
+    const values = Float64Array.from({ length: rows * m }, () => (r.chance(0.05) ? NaN : r.normal()));
+    const y = Float64Array.from({ length: rows }, (_, i) =>
+      r.chance(1 / (1 + Math.exp(-((values[i * m]! || 0) * (values[i * m + 1]! > 0 ? 2 : -1))))) ? 1 : 0,
+    );
+    const data: FeatureMatrix = { values, rows, cols: m, featureNames: ['a', 'b', 'c', 'd', 'e', 'f'] };
+    const { model } = trainGradientBoosting(data, y, {
+      objective: 'logloss',
+      rounds: 40,
+      maxDepth: 4,
+      subsample: 0.8,
+      colsampleByTree: 0.8,
+    });
+    const exact = explainAll(model, data);
+    const fast = explainAllFast(model, data);
+    expect(Math.abs(fast.bias - exact.bias)).toBeLessThan(1e-9);
+    for (let k = 0; k < exact.contributions.length; k++)
+      expect(Math.abs(fast.contributions[k]! - exact.contributions[k]!)).toBeLessThan(1e-9);
+  });
+
+  it('adds up to the raw margin: expected value + Σ contributions = margin (property)', () => {
+    const cell = fc.oneof(fc.constant(NaN), fc.double({ min: -1.5, max: 1.5, noNaN: true }));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.array(cell, { minLength: 8, maxLength: 8 }),
+        (seed, x) => {
+          const model = randomModel(createRandom(seed), 8, 5, 7);
+          const e = new FastTreeShapExplainer(model).explainRow(x, 0);
+          const total = e.contributions.reduce((s, v) => s + v, e.bias);
+          expect(Math.abs(total - predictRaw(model, row(x))[0]!)).toBeLessThan(1e-9);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('gives a single-leaf tree no contributions and adds into a given vector', () => {
+    const leaf: RegressionTree = {
+      feature: Int32Array.of(-1),
+      threshold: Float64Array.of(0),
+      defaultLeft: Uint8Array.of(0),
+      left: Int32Array.of(-1),
+      right: Int32Array.of(-1),
+      value: Float64Array.of(0.25),
+      cover: Float64Array.of(10),
+      gain: Float64Array.of(0),
+    };
+    const model: GradientBoostedModel = {
+      objective: 'logloss',
+      baseScore: 1,
+      featureNames: ['a'],
+      trees: [leaf],
+    };
+    const phi = Float64Array.of(2);
+    const e = new FastTreeShapExplainer(model).explainRow([3], 0, phi);
+    expect(e.bias).toBe(1.25);
+    expect(e.contributions).toBe(phi);
+    expect(Array.from(phi)).toEqual([2]);
   });
 });
