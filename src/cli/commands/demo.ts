@@ -6,6 +6,9 @@ import { printStoreReport, storeReport } from './report.js';
 import { runScore } from './score.js';
 import { runImport } from './import.js';
 import { runGenerate } from './generate.js';
+import { scoreChurn, trainChurn } from '../../app/churn.js';
+import { churnHistoryStore } from '../../store/churn-history-repository.js';
+import { churnStore } from '../../store/churn-repository.js';
 
 /**
  * The demo store's two years of history end on 2026-11-16 (a fixed date keeps it deterministic for
@@ -39,11 +42,20 @@ export async function runDemo(store: Store, o: { customers: number; seed: number
 
   const summary = await runImport(store, events, 'events-jsonl', { quiet: true });
   await runScore(store, { horizonDays: 365, margin: 0.3, discountRate: 0.1, quiet: true }, new Date());
+  // Churn risk with reasons: train a model version, then score every customer (histories loaded once).
+  const histories = churnHistoryStore(store).load();
+  const churnSource = { load: () => histories };
+  const trained = await trainChurn(churnSource, churnStore(store), { now: new Date() });
+  const churn = trained.ok ? await scoreChurn(churnSource, churnStore(store), { now: new Date() }) : trained;
+  if (!churn.ok) throw new Error(`churn: ${churn.error.message}`);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
 
   print('');
   print(
     `Imported ${summary.accepted.toLocaleString('en-US')} new events (${summary.duplicates.toLocaleString('en-US')} already stored, ${summary.rejected} rejected) into ${store.dialect} and scored every customer in ${seconds} s.`,
+  );
+  print(
+    `Churn model ${churn.value.modelVersion}: ${churn.value.customers.toLocaleString('en-US')} customers scored with reasons, ${churn.value.atRisk.toLocaleString('en-US')} at risk (≥ 0.5).`,
   );
   print('');
   printStoreReport(await storeReport(store));
