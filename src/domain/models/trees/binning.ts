@@ -113,10 +113,26 @@ export function binOf(upper: Float64Array, x: number): number {
 export function binMatrix(m: FeatureMatrix, bounds: BinBounds, stride = paddedStride(m.cols)): Uint8Array {
   const { values, rows, cols } = m;
   const out = new Uint8Array(rows * stride);
+  // Bounds padded to 255 entries with +Infinity: a fixed eight-step, branch-free binary search
+  // counts the bounds below x, which is the bin of x (NaN compares false everywhere: fixed below).
+  const padded = new Float64Array(cols * MAX_VALUE_BINS).fill(Infinity);
+  for (let f = 0; f < cols; f++) padded.set(bounds[f] as Float64Array, f * MAX_VALUE_BINS);
   for (let i = 0; i < rows; i++) {
     const k = i * cols;
     const o = i * stride;
-    for (let f = 0; f < cols; f++) out[o + f] = binOf(bounds[f] as Float64Array, values[k + f] as number);
+    for (let f = 0, u = 0; f < cols; f++, u += MAX_VALUE_BINS) {
+      const x = values[k + f] as number;
+      let b = u;
+      b += 128 * +(x > padded[b + 127]!);
+      b += 64 * +(x > padded[b + 63]!);
+      b += 32 * +(x > padded[b + 31]!);
+      b += 16 * +(x > padded[b + 15]!);
+      b += 8 * +(x > padded[b + 7]!);
+      b += 4 * +(x > padded[b + 3]!);
+      b += 2 * +(x > padded[b + 1]!);
+      b += +(x > padded[b]!);
+      out[o + f] = x === x ? b - u : MISSING_BIN;
+    }
   }
   return out;
 }

@@ -5,7 +5,7 @@ import { treeDepth } from './tree.js';
 import { treeExpectedValue, TreeShapExplainer, type Explanation } from './tree-shap.js';
 
 /** A block's pattern has at most this many bits (its table 2^bits rows × its features). */
-export const FAST_SHAP_MAX_BITS = 8;
+export const FAST_SHAP_MAX_BITS = 6;
 
 /**
  * Exact path-dependent TreeSHAP by precomputed tables — Fast TreeSHAP v2 (Yang 2021, "Fast
@@ -21,7 +21,7 @@ export const FAST_SHAP_MAX_BITS = 8;
  * path above it, chosen from the root down as the largest subtrees whose path nodes plus internal
  * nodes number at most `FAST_SHAP_MAX_BITS`. Every o-bit of every leaf in a block is a function of
  * the go-left decisions at those nodes, so one table row per decision pattern holds the summed
- * contributions of all the block's leaves (a depth-4 tree is 2 blocks of 2^8 rows). Per row the
+ * contributions of all the block's leaves (a depth-4 tree is 4 blocks of 2^5 rows). Per row the
  * explainer evaluates every split once, then adds one table row per block: O(N + B·F) per tree
  * (N splits, B blocks of F features) instead of O(L·D²). Trees deeper than the bit limit fall back
  * to the exact algorithm (`TreeShapExplainer`). The values equal exact TreeSHAP up to rounding.
@@ -29,18 +29,24 @@ export const FAST_SHAP_MAX_BITS = 8;
 export class FastTreeShapExplainer {
   private readonly bias: number;
   private readonly cols: number;
-  // Every split of every table-backed tree, in one flat list.
-  private readonly splitFeature: Int32Array;
-  private readonly splitThreshold: Float64Array;
-  private readonly splitDefaultLeft: Uint8Array;
+  // Splits above the blocks (in some block's path, in no block's subtree), and their decisions.
+  private readonly upperFeature: Int32Array;
+  private readonly upperThreshold: Float64Array;
+  private readonly upperDefaultLeft: Uint8Array;
   private readonly decision: Uint8Array;
-  // Blocks: their bits (split index and flip) and their features, and one table of all rows.
-  private readonly blockBitStart: Int32Array;
-  private readonly blockFeatStart: Int32Array;
-  private readonly blockTableStart: Int32Array;
-  private readonly bitSplit: Int32Array;
-  private readonly bitFlip: Uint8Array;
+  // Per block k: its path bits [prefixStart[k], prefixStart[k+1]) (upper split, flip), its
+  // subtree's splits [subStart[k], subStart[k+1]) in the order of its next bits, its features
+  // [featStart[k], featStart[k+1]) and its table rows from tableStart[k].
+  private readonly prefixStart: Int32Array;
+  private readonly prefixSplit: Int32Array;
+  private readonly prefixFlip: Uint8Array;
+  private readonly subStart: Int32Array;
+  private readonly subFeature: Int32Array;
+  private readonly subThreshold: Float64Array;
+  private readonly subDefaultLeft: Uint8Array;
+  private readonly featStart: Int32Array;
   private readonly blockFeature: Int32Array;
+  private readonly tableStart: Int32Array;
   private readonly table: Float64Array;
   private readonly fallback: TreeShapExplainer | null;
 
@@ -59,16 +65,20 @@ export class FastTreeShapExplainer {
       if (treeDepth(tree) > maxBits) deep.push(tree);
       else b.addTree(tree, maxBits);
     }
-    this.splitFeature = Int32Array.from(b.splitFeature);
-    this.splitThreshold = Float64Array.from(b.splitThreshold);
-    this.splitDefaultLeft = Uint8Array.from(b.splitDefaultLeft);
-    this.decision = new Uint8Array(b.splitFeature.length);
-    this.blockBitStart = Int32Array.from(b.blockBitStart);
-    this.blockFeatStart = Int32Array.from(b.blockFeatStart);
-    this.blockTableStart = Int32Array.from(b.blockTableStart);
-    this.bitSplit = Int32Array.from(b.bitSplit);
-    this.bitFlip = Uint8Array.from(b.bitFlip);
+    this.upperFeature = Int32Array.from(b.upperFeature);
+    this.upperThreshold = Float64Array.from(b.upperThreshold);
+    this.upperDefaultLeft = Uint8Array.from(b.upperDefaultLeft);
+    this.decision = new Uint8Array(b.upperFeature.length);
+    this.prefixStart = Int32Array.from(b.prefixStart);
+    this.prefixSplit = Int32Array.from(b.prefixSplit);
+    this.prefixFlip = Uint8Array.from(b.prefixFlip);
+    this.subStart = Int32Array.from(b.subStart);
+    this.subFeature = Int32Array.from(b.subFeature);
+    this.subThreshold = Float64Array.from(b.subThreshold);
+    this.subDefaultLeft = Uint8Array.from(b.subDefaultLeft);
+    this.featStart = Int32Array.from(b.featStart);
     this.blockFeature = Int32Array.from(b.blockFeature);
+    this.tableStart = Int32Array.from(b.tableStart);
     this.table = b.table();
     this.fallback =
       deep.length === 0
@@ -84,22 +94,28 @@ export class FastTreeShapExplainer {
   /** Explain the row of raw values starting at `offset` in `values`; adds into `phi` if given. */
   explainRow(values: ArrayLike<number>, offset = 0, phi?: Float64Array): Explanation {
     const out = phi ?? new Float64Array(this.cols);
-    const { splitFeature, splitThreshold, splitDefaultLeft, decision } = this;
-    const nSplits = splitFeature.length;
-    for (let n = 0; n < nSplits; n++) {
-      const x = values[offset + splitFeature[n]!]!;
-      decision[n] = x !== x ? splitDefaultLeft[n]! : x <= splitThreshold[n]! ? 1 : 0;
+    const { upperFeature, upperThreshold, upperDefaultLeft, decision } = this;
+    // A split sends x left when x <= threshold, a missing x to its default side (branch-free).
+    const nUpper = upperFeature.length;
+    for (let n = 0; n < nUpper; n++) {
+      const x = values[offset + upperFeature[n]!]!;
+      decision[n] = +(x <= upperThreshold[n]!) | (+(x !== x) & upperDefaultLeft[n]!);
     }
-    const { blockBitStart, blockFeatStart, blockTableStart, bitSplit, bitFlip, blockFeature, table } = this;
-    const nBlocks = blockBitStart.length - 1;
+    const { prefixStart, prefixSplit, prefixFlip, subStart, subFeature, subThreshold, subDefaultLeft } = this;
+    const { featStart, blockFeature, tableStart, table } = this;
+    const nBlocks = tableStart.length;
     for (let k = 0; k < nBlocks; k++) {
-      const b0 = blockBitStart[k]!;
-      const b1 = blockBitStart[k + 1]!;
       let pattern = 0;
-      for (let q = b0; q < b1; q++) pattern |= (decision[bitSplit[q]!]! ^ bitFlip[q]!) << (q - b0);
-      const f0 = blockFeatStart[k]!;
-      const nf = blockFeatStart[k + 1]! - f0;
-      const base = blockTableStart[k]! + pattern * nf;
+      let bit = 0;
+      for (let q = prefixStart[k]!, end = prefixStart[k + 1]!; q < end; q++, bit++)
+        pattern |= (decision[prefixSplit[q]!]! ^ prefixFlip[q]!) << bit;
+      for (let q = subStart[k]!, end = subStart[k + 1]!; q < end; q++, bit++) {
+        const x = values[offset + subFeature[q]!]!;
+        pattern |= (+(x <= subThreshold[q]!) | (+(x !== x) & subDefaultLeft[q]!)) << bit;
+      }
+      const f0 = featStart[k]!;
+      const nf = featStart[k + 1]! - f0;
+      const base = tableStart[k]! + pattern * nf;
       for (let q = 0; q < nf; q++) out[blockFeature[f0 + q]!]! += table[base + q]!;
     }
     if (this.fallback !== null) this.fallback.explainRow(values, offset, out);
@@ -110,35 +126,31 @@ export class FastTreeShapExplainer {
 /** One step of a root-to-node path: the split, the side taken, and the side's cover fraction. */
 interface Step {
   readonly node: number;
-  readonly split: number;
   readonly feature: number;
   readonly left: boolean;
   readonly zero: number;
+  /** Index among the upper splits (for steps above a block; -1 inside it). */
+  readonly upper: number;
 }
 
 class TableBuilder {
-  readonly splitFeature: number[] = [];
-  readonly splitThreshold: number[] = [];
-  readonly splitDefaultLeft: number[] = [];
-  readonly blockBitStart: number[] = [0];
-  readonly blockFeatStart: number[] = [0];
-  readonly blockTableStart: number[] = [];
-  readonly bitSplit: number[] = [];
-  readonly bitFlip: number[] = [];
+  readonly upperFeature: number[] = [];
+  readonly upperThreshold: number[] = [];
+  readonly upperDefaultLeft: number[] = [];
+  readonly prefixStart: number[] = [0];
+  readonly prefixSplit: number[] = [];
+  readonly prefixFlip: number[] = [];
+  readonly subStart: number[] = [0];
+  readonly subFeature: number[] = [];
+  readonly subThreshold: number[] = [];
+  readonly subDefaultLeft: number[] = [];
+  readonly featStart: number[] = [0];
   readonly blockFeature: number[] = [];
+  readonly tableStart: number[] = [];
   private readonly chunks: Float64Array[] = [];
   private tableSize = 0;
 
   addTree(tree: RegressionTree, maxBits: number): void {
-    // Global split index of every internal node.
-    const splitOf = new Int32Array(tree.feature.length).fill(-1);
-    for (let n = 0; n < tree.feature.length; n++) {
-      if (tree.feature[n]! < 0) continue;
-      splitOf[n] = this.splitFeature.length;
-      this.splitFeature.push(tree.feature[n]!);
-      this.splitThreshold.push(tree.threshold[n]!);
-      this.splitDefaultLeft.push(tree.defaultLeft[n]!);
-    }
     const internal = new Int32Array(tree.feature.length);
     const count = (n: number): number =>
       tree.feature[n]! < 0 ? 0 : (internal[n] = 1 + count(tree.left[n]!) + count(tree.right[n]!));
@@ -147,15 +159,18 @@ class TableBuilder {
     const visit = (node: number, path: Step[]): void => {
       const isLeaf = tree.feature[node]! < 0;
       if (path.length + (isLeaf ? 0 : internal[node]!) <= maxBits) {
-        this.addBlock(tree, node, path, splitOf, leafTables);
+        this.addBlock(tree, node, path, leafTables);
         return;
       }
+      const upper = this.upperFeature.length;
+      this.upperFeature.push(tree.feature[node]!);
+      this.upperThreshold.push(tree.threshold[node]!);
+      this.upperDefaultLeft.push(tree.defaultLeft[node]!);
       const c = tree.cover[node]!;
       for (const goLeft of [true, false]) {
         const child = goLeft ? tree.left[node]! : tree.right[node]!;
         const zero = c > 0 ? tree.cover[child]! / c : 0.5;
-        const step = { node, split: splitOf[node]!, feature: tree.feature[node]!, left: goLeft, zero };
-        visit(child, [...path, step]);
+        visit(child, [...path, { node, feature: tree.feature[node]!, left: goLeft, zero, upper }]);
       }
     };
     visit(0, []);
@@ -166,29 +181,25 @@ class TableBuilder {
     tree: RegressionTree,
     root: number,
     prefix: readonly Step[],
-    splitOf: Int32Array,
     leafTables: Map<number, LeafTable>,
   ): void {
-    // Bits: prefix steps (1 = x takes the path's side), then the subtree's splits (1 = x goes left).
+    // Bits: prefix steps (1 = x takes the path's side), then the subtree's splits in depth-first
+    // order (1 = x goes left).
     const bitIndex = new Map<number, number>();
-    const bits: { split: number; flip: number }[] = [];
-    for (const s of prefix) bits.push({ split: s.split, flip: s.left ? 0 : 1 });
+    const subtreeSplits: number[] = [];
     const leaves: { leaf: number; path: Step[] }[] = [];
     const walk = (node: number, path: Step[]): void => {
       if (tree.feature[node]! < 0) {
         leaves.push({ leaf: node, path });
         return;
       }
-      bitIndex.set(node, bits.length);
-      bits.push({ split: splitOf[node]!, flip: 0 });
+      bitIndex.set(node, prefix.length + subtreeSplits.length);
+      subtreeSplits.push(node);
       const c = tree.cover[node]!;
       for (const goLeft of [true, false]) {
         const child = goLeft ? tree.left[node]! : tree.right[node]!;
         const zero = c > 0 ? tree.cover[child]! / c : 0.5;
-        walk(child, [
-          ...path,
-          { node, split: splitOf[node]!, feature: tree.feature[node]!, left: goLeft, zero },
-        ]);
+        walk(child, [...path, { node, feature: tree.feature[node]!, left: goLeft, zero, upper: -1 }]);
       }
     };
     walk(root, []);
@@ -208,8 +219,7 @@ class TableBuilder {
     for (const { path } of leaves) for (const s of path) slot(s.feature);
     const nf = feats.length;
     if (nf === 0) return; // a single leaf: its value is all bias
-    const nb = bits.length;
-    const rows = 1 << nb;
+    const rows = 1 << (prefix.length + subtreeSplits.length);
     const chunk = new Float64Array(rows * nf);
     for (const { leaf, path } of leaves) {
       const full = [...prefix, ...path];
@@ -232,16 +242,22 @@ class TableBuilder {
         for (let q = 0; q < u; q++) chunk[dst + slots[q]!]! += lt.phi[src + q]!;
       }
     }
-    this.blockTableStart.push(this.tableSize);
+    this.tableStart.push(this.tableSize);
     this.chunks.push(chunk);
     this.tableSize += chunk.length;
-    for (const b of bits) {
-      this.bitSplit.push(b.split);
-      this.bitFlip.push(b.flip);
+    for (const s of prefix) {
+      this.prefixSplit.push(s.upper);
+      this.prefixFlip.push(s.left ? 0 : 1);
     }
-    this.blockBitStart.push(this.bitSplit.length);
+    this.prefixStart.push(this.prefixSplit.length);
+    for (const node of subtreeSplits) {
+      this.subFeature.push(tree.feature[node]!);
+      this.subThreshold.push(tree.threshold[node]!);
+      this.subDefaultLeft.push(tree.defaultLeft[node]!);
+    }
+    this.subStart.push(this.subFeature.length);
     for (const f of feats) this.blockFeature.push(f);
-    this.blockFeatStart.push(this.blockFeature.length);
+    this.featStart.push(this.blockFeature.length);
   }
 
   table(): Float64Array {

@@ -264,4 +264,32 @@ describe('trainGradientBoosting', () => {
       RangeError,
     );
   });
+
+  it('with gradient-based one-side sampling ranks as well as with every row, and is seeded', () => {
+    const logit = (x: Float64Array): number => 2 * x[0]! * x[1]! + 1.5 * x[2]! - (x[3]! > 0.3 ? 1 : 0);
+    const gen = (x: Float64Array, r: ReturnType<typeof createRandom>): number =>
+      r.chance(sigmoid(logit(x))) ? 1 : 0;
+    const train = synth(20000, 6, 14, gen);
+    const test = synth(5000, 6, 15, gen);
+    const base = { objective: 'logloss', rounds: 60, maxDepth: 4, learningRate: 0.2 } as const;
+    const full = trainGradientBoosting(train.x, train.y, base);
+    const goss = { topRate: 0.2, otherRate: 0.1 };
+    const a = trainGradientBoosting(train.x, train.y, { ...base, goss, seed: 3 });
+    const b = trainGradientBoosting(train.x, train.y, { ...base, goss, seed: 3 });
+    expect(JSON.stringify(toJSON(a.model))).toBe(JSON.stringify(toJSON(b.model)));
+    // The first ⌈1/η⌉ = 5 trees see every row, so they equal the full model's.
+    expect(JSON.stringify(toJSON(a.model).trees.slice(0, 5))).toBe(
+      JSON.stringify(toJSON(full.model).trees.slice(0, 5)),
+    );
+    expect(JSON.stringify(toJSON(a.model).trees[5])).not.toBe(JSON.stringify(toJSON(full.model).trees[5]));
+    const aucFull = rocAuc(test.y, predict(full.model, test.x));
+    const aucGoss = rocAuc(test.y, predict(a.model, test.x));
+    expect(aucGoss).toBeGreaterThan(aucFull - 0.01);
+    expect(() => trainGradientBoosting(train.x, train.y, { ...base, goss, subsample: 0.5 })).toThrow(
+      /goss and subsample/,
+    );
+    expect(() =>
+      trainGradientBoosting(train.x, train.y, { ...base, goss: { topRate: 0.7, otherRate: 0.5 } }),
+    ).toThrow(/goss rates/);
+  });
 });

@@ -31,6 +31,13 @@ export interface BoostingOptions {
   readonly minChildWeight?: number;
   /** Fraction of training rows drawn (Bernoulli) for each tree. Default 1. */
   readonly subsample?: number;
+  /**
+   * Gradient-based one-side sampling (Ke et al. 2017, LightGBM): each tree is grown on the
+   * `topRate` share of rows with the largest |gradient| plus a random `otherRate` share of all rows
+   * drawn from the rest, whose gradients and hessians are scaled by (1 − topRate)/otherRate. The
+   * first ⌈1/learningRate⌉ trees use every row (as LightGBM). Not with `subsample` < 1. Default off.
+   */
+  readonly goss?: { readonly topRate: number; readonly otherRate: number };
   /** Fraction of features drawn for each tree. Default 1. */
   readonly colsampleByTree?: number;
   /** Per-row sample weights (default all 1). */
@@ -73,6 +80,7 @@ interface Params {
   readonly minChildWeight: number;
   readonly subsample: number;
   readonly colsample: number;
+  readonly goss: { readonly topRate: number; readonly otherRate: number } | null;
   readonly validationFraction: number;
   readonly patience: number;
   readonly binSampleRows: number;
@@ -94,6 +102,7 @@ function resolve(o: BoostingOptions): Params {
     minChildWeight: o.minChildWeight ?? 1,
     subsample: o.subsample ?? 1,
     colsample: o.colsampleByTree ?? 1,
+    goss: o.goss ?? null,
     validationFraction: o.validationFraction ?? 0,
     patience: o.earlyStoppingRounds ?? 20,
     binSampleRows: o.binSampleRows ?? 200_000,
@@ -113,6 +122,11 @@ function resolve(o: BoostingOptions): Params {
   );
   bad(!(p.subsample > 0 && p.subsample <= 1), 'subsample must be in (0, 1]');
   bad(!(p.colsample > 0 && p.colsample <= 1), 'colsampleByTree must be in (0, 1]');
+  if (p.goss !== null) {
+    const { topRate: a, otherRate: b } = p.goss;
+    bad(!(a > 0 && b > 0 && a + b <= 1), 'goss rates must be > 0 with topRate + otherRate <= 1');
+    bad(p.subsample < 1, 'goss and subsample < 1 cannot be combined');
+  }
   bad(!(p.validationFraction >= 0 && p.validationFraction < 1), 'validationFraction must be in [0, 1)');
   bad(!(Number.isInteger(p.patience) && p.patience >= 1), 'earlyStoppingRounds must be an integer >= 1');
   return p;
@@ -192,6 +206,9 @@ export function trainGradientBoosting(
   const grower = new TreeGrower(bins, data.cols, stride, bounds, p, data.rows);
   const gh = new Float64Array(2 * data.rows);
   const sampleBuf = new Uint32Array(trainRows.length);
+  const gossBuf = p.goss !== null ? new Float64Array(trainRows.length) : null;
+  const gossWarmup = Math.ceil(1 / p.eta);
+  const inSample = new Uint8Array(data.rows);
   const allFeatures = Int32Array.from({ length: data.cols }, (_, j) => j);
   const trees: RegressionTree[] = [];
   const validationLoss: number[] = [];
@@ -201,11 +218,23 @@ export function trainGradientBoosting(
 
   for (let round = 0; round < p.rounds; round++) {
     computeGradients(p.objective, trainRows, labels, weights, margin, gh);
-    const rowIdx = sampleRows(trainRows, p.subsample, treeRandom, sampleBuf);
+    const rowIdx =
+      gossBuf !== null && round >= gossWarmup
+        ? gossSample(trainRows, p.goss!, gh, gossBuf, treeRandom, sampleBuf)
+        : sampleRows(trainRows, p.subsample, treeRandom, sampleBuf);
     const feats = p.colsample >= 1 ? allFeatures : sampleFeatures(data.cols, p.colsample, treeRandom);
-    const { tree, binThreshold } = grower.grow(rowIdx, feats, gh);
+    const { tree, binThreshold, leafRanges } = grower.grow(rowIdx, feats, gh);
     trees.push(tree);
-    addTreeBinned(tree, binThreshold, bins, stride, trainRows, margin);
+    // The grown rows sit in rowIdx grouped by leaf; only the rows left out need the tree walked.
+    for (let q = 0; q < leafRanges.length; q += 3) {
+      const v = tree.value[leafRanges[q]!]!;
+      for (let k = leafRanges[q + 1]!, end = leafRanges[q + 2]!; k < end; k++) margin[rowIdx[k]!]! += v;
+    }
+    if (rowIdx.length < trainRows.length) {
+      for (let k = 0; k < rowIdx.length; k++) inSample[rowIdx[k]!] = 1;
+      addTreeBinned(tree, binThreshold, bins, stride, trainRows, margin, inSample);
+      for (let k = 0; k < rowIdx.length; k++) inSample[rowIdx[k]!] = 0;
+    }
     if (evalSet !== null) {
       addTreeBinned(tree, binThreshold, evalSet.bins, stride, evalSet.rows, evalSet.margin);
       const loss = evalLoss(p.objective, evalSet);
@@ -306,6 +335,69 @@ function sampleRows(rows: Uint32Array, rate: number, random: Random, buf: Uint32
   return buf.subarray(0, n);
 }
 
+/**
+ * GOSS: rows with |g| at or above the (topRate·n)-th largest, plus each other row with
+ * probability otherRate/(1 − topRate), its g and h scaled by (1 − topRate)/otherRate.
+ */
+function gossSample(
+  rows: Uint32Array,
+  rates: { readonly topRate: number; readonly otherRate: number },
+  gh: Float64Array,
+  abs: Float64Array,
+  random: Random,
+  buf: Uint32Array,
+): Uint32Array {
+  const n = rows.length;
+  const topN = Math.max(1, Math.floor(rates.topRate * n));
+  for (let k = 0; k < n; k++) abs[k] = Math.abs(gh[2 * rows[k]!]!);
+  const threshold = kthLargest(abs, topN);
+  const keep = rates.otherRate / (1 - rates.topRate);
+  const scale = (1 - rates.topRate) / rates.otherRate;
+  let m = 0;
+  for (let k = 0; k < n; k++) {
+    const i = rows[k]!;
+    if (Math.abs(gh[2 * i]!) >= threshold) buf[m++] = i;
+    else if (random.next() < keep) {
+      gh[2 * i]! *= scale;
+      gh[2 * i + 1]! *= scale;
+      buf[m++] = i;
+    }
+  }
+  return buf.subarray(0, m);
+}
+
+/** The k-th largest value (1-based) of `a` by quickselect; reorders `a`. */
+function kthLargest(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  const target = k - 1;
+  while (lo < hi) {
+    // Median of three as pivot, descending partition (Hoare).
+    const mid = (lo + hi) >>> 1;
+    const x = a[lo]!;
+    const y = a[mid]!;
+    const z = a[hi]!;
+    const pivot = x > y ? (y > z ? y : x > z ? z : x) : x > z ? x : y > z ? z : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! > pivot) i++;
+      while (a[j]! < pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else return a[target]!;
+  }
+  return a[target]!;
+}
+
 function sampleFeatures(cols: number, rate: number, random: Random): Int32Array {
   const k = Math.max(1, Math.round(rate * cols));
   const all = Int32Array.from({ length: cols }, (_, j) => j);
@@ -325,17 +417,29 @@ function addTreeBinned(
   stride: number,
   rows: Uint32Array,
   margin: Float64Array,
+  skip?: Uint8Array,
 ): void {
-  const { feature, defaultLeft, left, right, value } = tree;
+  const { feature, defaultLeft, left, value } = tree;
+  // The grower adds a node's two children one after the other (right = left + 1), so a walk
+  // step is left + goRight, goRight read from a per-node table of the 256 bins (branch-free).
+  const n = feature.length;
+  const goRight = new Uint8Array(n * 256);
+  for (let node = 0; node < n; node++) {
+    if (feature[node]! < 0) continue;
+    if (tree.right[node] !== left[node]! + 1) throw new Error('grown trees keep siblings adjacent');
+    const o = node * 256;
+    goRight.fill(1, o + binThreshold[node]! + 1, o + 256);
+    goRight[o + MISSING_BIN] = defaultLeft[node] === 1 ? 0 : 1;
+  }
+  const noSkip = skip === undefined;
   for (let k = 0; k < rows.length; k++) {
     const i = rows[k]!;
+    if (!noSkip && skip[i] === 1) continue;
     const base = i * stride;
     let node = 0;
     let f = feature[0]!;
     while (f >= 0) {
-      const b = bins[base + f]!;
-      const goLeft = b === MISSING_BIN ? defaultLeft[node] === 1 : b <= binThreshold[node]!;
-      node = goLeft ? left[node]! : right[node]!;
+      node = left[node]! + goRight[(node << 8) | bins[base + f]!]!;
       f = feature[node]!;
     }
     margin[i]! += value[node]!;
@@ -398,6 +502,7 @@ class TreeGrower {
   private readonly scratch: Uint32Array;
   private readonly pool: Float64Array[] = [];
   private readonly words: Uint32Array;
+  private readonly side = new Uint8Array(256);
 
   constructor(
     private readonly bins: Uint8Array,
@@ -416,7 +521,7 @@ class TreeGrower {
     rowIdx: Uint32Array,
     feats: Int32Array,
     gh: Float64Array,
-  ): { tree: RegressionTree; binThreshold: Uint8Array } {
+  ): { tree: RegressionTree; binThreshold: Uint8Array; leafRanges: Int32Array } {
     const p = this.p;
     const nodes = new NodeBuilder();
     let g = 0;
@@ -437,6 +542,7 @@ class TreeGrower {
       split: null,
     };
     const candidates: Leaf[] = [];
+    const all: Leaf[] = [root];
     if (this.splittable(root)) {
       root.hist = this.take();
       this.build(root.hist, rowIdx, root.begin, root.end, feats, gh);
@@ -484,6 +590,7 @@ class TreeGrower {
         s.gain,
       );
       leaves++;
+      all.push(l, r);
       const parentHist = parent.hist!;
       if (leaves < p.maxLeaves && (this.splittable(l) || this.splittable(r))) {
         const [small, large] = l.end - l.begin <= r.end - r.begin ? [l, r] : [r, l];
@@ -501,7 +608,14 @@ class TreeGrower {
       }
     }
     for (const c of candidates) this.release(c);
-    return nodes.finish();
+    const final = all.filter((leaf) => nodes.isLeaf(leaf.node));
+    const leafRanges = new Int32Array(3 * final.length);
+    final.forEach((leaf, q) => {
+      leafRanges[3 * q] = leaf.node;
+      leafRanges[3 * q + 1] = leaf.begin;
+      leafRanges[3 * q + 2] = leaf.end;
+    });
+    return { ...nodes.finish(), leafRanges };
   }
 
   private splittable(leaf: Leaf): boolean {
@@ -631,17 +745,21 @@ class TreeGrower {
   }
 
   private partition(rowIdx: Uint32Array, begin: number, end: number, s: Split): number {
-    const { bins, stride, scratch } = this;
+    const { bins, stride, scratch, side } = this;
     const f = s.feature;
-    const bin = s.bin;
-    const dl = s.defaultLeft;
+    // side[b] = 1 when bin b goes left: a table lookup instead of a branch per row.
+    for (let b = 0; b < 256; b++) side[b] = b <= s.bin ? 1 : 0;
+    side[MISSING_BIN] = s.defaultLeft ? 1 : 0;
     let nl = begin;
     let nr = 0;
     for (let k = begin; k < end; k++) {
       const i = rowIdx[k]!;
-      const b = bins[i * stride + f]!;
-      if (b === MISSING_BIN ? dl : b <= bin) rowIdx[nl++] = i;
-      else scratch[nr++] = i;
+      const left = side[bins[i * stride + f]!]!;
+      // Write to both sides, advance one (branch-free); nl <= k, so no unread row is overwritten.
+      rowIdx[nl] = i;
+      scratch[nr] = i;
+      nl += left;
+      nr += 1 - left;
     }
     rowIdx.set(scratch.subarray(0, nr), nl);
     return nl;
@@ -658,6 +776,10 @@ class NodeBuilder {
   private readonly value: number[] = [];
   private readonly cover: number[] = [];
   private readonly gain: number[] = [];
+
+  isLeaf(node: number): boolean {
+    return this.feature[node] === -1;
+  }
 
   add(value: number, cover: number): number {
     this.feature.push(-1);
