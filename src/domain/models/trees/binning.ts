@@ -58,26 +58,20 @@ export function fitBinBounds(
 function boundsFromSorted(sorted: Float64Array, maxBins: number): Float64Array {
   const n = sorted.length;
   if (n === 0) return Float64Array.of(Infinity);
-  const distinct: number[] = [];
-  const counts: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const x = sorted[i] as number;
-    if (distinct.length > 0 && distinct[distinct.length - 1] === x) counts[counts.length - 1]! += 1;
-    else {
-      distinct.push(x);
-      counts.push(1);
-    }
-  }
+  // Runs of equal values end at k where sorted[k] !== sorted[k + 1]; no arrays of runs are built.
+  let distinct = 1;
+  for (let k = 0; k + 1 < n; k++) if (sorted[k] !== sorted[k + 1]) distinct++;
   const upper: number[] = [];
-  if (distinct.length <= maxBins) {
-    for (let k = 0; k + 1 < distinct.length; k++) upper.push(midpoint(distinct[k]!, distinct[k + 1]!));
+  if (distinct <= maxBins) {
+    for (let k = 0; k + 1 < n; k++)
+      if (sorted[k] !== sorted[k + 1]) upper.push(midpoint(sorted[k]!, sorted[k + 1]!));
   } else {
-    let cum = 0;
     let nextCut = n / maxBins;
-    for (let k = 0; k + 1 < distinct.length; k++) {
-      cum += counts[k]!;
-      if (cum >= nextCut && upper.length < maxBins - 1) {
-        upper.push(midpoint(distinct[k]!, distinct[k + 1]!));
+    for (let k = 0; k + 1 < n; k++) {
+      if (sorted[k] === sorted[k + 1]) continue;
+      // k + 1 values are at or below sorted[k].
+      if (k + 1 >= nextCut && upper.length < maxBins - 1) {
+        upper.push(midpoint(sorted[k]!, sorted[k + 1]!));
         nextCut = ((upper.length + 1) * n) / maxBins;
       }
     }

@@ -206,7 +206,7 @@ export function trainGradientBoosting(
   const grower = new TreeGrower(bins, data.cols, stride, bounds, p, data.rows);
   const gh = new Float64Array(2 * data.rows);
   const sampleBuf = new Uint32Array(trainRows.length);
-  const gossBuf = p.goss !== null ? new Float64Array(trainRows.length) : null;
+  const gossCounts = p.goss !== null ? new Int32Array(4096) : null;
   const gossWarmup = Math.ceil(1 / p.eta);
   const inSample = new Uint8Array(data.rows);
   const allFeatures = Int32Array.from({ length: data.cols }, (_, j) => j);
@@ -219,8 +219,8 @@ export function trainGradientBoosting(
   for (let round = 0; round < p.rounds; round++) {
     computeGradients(p.objective, trainRows, labels, weights, margin, gh);
     const rowIdx =
-      gossBuf !== null && round >= gossWarmup
-        ? gossSample(trainRows, p.goss!, gh, gossBuf, treeRandom, sampleBuf)
+      gossCounts !== null && round >= gossWarmup
+        ? gossSample(trainRows, p.goss!, gh, treeRandom, sampleBuf, gossCounts)
         : sampleRows(trainRows, p.subsample, treeRandom, sampleBuf);
     const feats = p.colsample >= 1 ? allFeatures : sampleFeatures(data.cols, p.colsample, treeRandom);
     const { tree, binThreshold, leafRanges } = grower.grow(rowIdx, feats, gh);
@@ -336,27 +336,35 @@ function sampleRows(rows: Uint32Array, rate: number, random: Random, buf: Uint32
 }
 
 /**
- * GOSS: rows with |g| at or above the (topRate·n)-th largest, plus each other row with
- * probability otherRate/(1 − topRate), its g and h scaled by (1 − topRate)/otherRate.
+ * GOSS: the rows with |g| at or above a threshold that at least topRate·n rows reach (the lower
+ * edge of the 4,096-bucket histogram of |g| where the count from the top first gets there), plus
+ * each other row with probability otherRate/(1 − topRate), its g and h scaled by
+ * (1 − topRate)/otherRate.
  */
 function gossSample(
   rows: Uint32Array,
   rates: { readonly topRate: number; readonly otherRate: number },
   gh: Float64Array,
-  abs: Float64Array,
   random: Random,
   buf: Uint32Array,
+  counts: Int32Array,
 ): Uint32Array {
   const n = rows.length;
   const topN = Math.max(1, Math.floor(rates.topRate * n));
-  for (let k = 0; k < n; k++) abs[k] = Math.abs(gh[2 * rows[k]!]!);
-  const threshold = kthLargest(abs, topN);
+  let max = 0;
+  for (let k = 0; k < n; k++) max = Math.max(max, Math.abs(gh[2 * rows[k]!]!));
+  const buckets = counts.length;
+  const scaleToBucket = max > 0 ? (buckets - 1) / max : 0;
+  counts.fill(0);
+  for (let k = 0; k < n; k++) counts[Math.floor(Math.abs(gh[2 * rows[k]!]!) * scaleToBucket)]!++;
+  let bucket = buckets - 1;
+  for (let seen = counts[bucket]!; seen < topN && bucket > 0;) seen += counts[--bucket]!;
   const keep = rates.otherRate / (1 - rates.topRate);
   const scale = (1 - rates.topRate) / rates.otherRate;
   let m = 0;
   for (let k = 0; k < n; k++) {
     const i = rows[k]!;
-    if (Math.abs(gh[2 * i]!) >= threshold) buf[m++] = i;
+    if (Math.floor(Math.abs(gh[2 * i]!) * scaleToBucket) >= bucket) buf[m++] = i;
     else if (random.next() < keep) {
       gh[2 * i]! *= scale;
       gh[2 * i + 1]! *= scale;
@@ -364,38 +372,6 @@ function gossSample(
     }
   }
   return buf.subarray(0, m);
-}
-
-/** The k-th largest value (1-based) of `a` by quickselect; reorders `a`. */
-function kthLargest(a: Float64Array, k: number): number {
-  let lo = 0;
-  let hi = a.length - 1;
-  const target = k - 1;
-  while (lo < hi) {
-    // Median of three as pivot, descending partition (Hoare).
-    const mid = (lo + hi) >>> 1;
-    const x = a[lo]!;
-    const y = a[mid]!;
-    const z = a[hi]!;
-    const pivot = x > y ? (y > z ? y : x > z ? z : x) : x > z ? x : y > z ? z : y;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i]! > pivot) i++;
-      while (a[j]! < pivot) j--;
-      if (i <= j) {
-        const t = a[i]!;
-        a[i] = a[j]!;
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (target <= j) hi = j;
-    else if (target >= i) lo = i;
-    else return a[target]!;
-  }
-  return a[target]!;
 }
 
 function sampleFeatures(cols: number, rate: number, random: Random): Int32Array {
