@@ -11,6 +11,8 @@
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
+import winkNLP from 'wink-nlp';
+import model from 'wink-eng-lite-web-model';
 import { textAnalyzer } from '../src/app/text-analyzer.js';
 import {
   classificationReport,
@@ -23,7 +25,7 @@ import {
   type ClassificationReport,
 } from '../src/domain/models/text/evaluate.js';
 import { textOfEvent } from '../src/domain/models/text/sources.js';
-import type { SentimentLabel } from '../src/domain/models/text/analyze.js';
+import { labelOf, type SentimentLabel } from '../src/domain/models/text/analyze.js';
 import { generateStore } from '../src/synth/index.js';
 import { textThemesTruth } from '../src/synth/text.js';
 import { sharedDataPath } from '../test/support/shared-data.js';
@@ -62,6 +64,15 @@ if (args.only !== 'synth') {
     fs.readFileSync(sharedDataPath('reviews', 'yelp_labelled.txt'), 'utf8'),
   );
   printReport('Yelp labelled sentences, whole file, out of domain', evaluateSentiment(analyzer, sentences));
+  // Reference: wink-nlp's own document sentiment, labelled with the same ±0.05 band.
+  const wink = winkNLP(model, ['sbd', 'negation', 'sentiment']);
+  const winkOnly = {
+    analyze: (text: string) => {
+      const score = wink.readDoc(text).out(wink.its.sentiment) as unknown as number;
+      return { score, label: labelOf(score), themes: [] };
+    },
+  };
+  printReport('Reference: wink-nlp sentiment alone on the same file', evaluateSentiment(winkOnly, sentences));
 }
 
 if (args.only !== 'yelp') {

@@ -10,6 +10,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from
 import pg from 'pg';
 import type { ChurnModelRow, ChurnScoreRow } from '../app/churn.js';
 import type { CustomerScore } from '../app/score-customers.js';
+import type { TextAnalysisRow, TextThemeMentionRow } from '../app/text.js';
 
 export interface CustomersTable {
   id: string;
@@ -146,6 +147,12 @@ export type ChurnModelsTable = ChurnModelRow;
 /** Each customer's latest churn score (`patron churn score`): the use case's `ChurnScoreRow`. */
 export type ChurnScoresTable = ChurnScoreRow;
 
+/** Analysed customer texts (`patron text analyze-store`): the use case's `TextAnalysisRow`. */
+export type TextAnalysesTable = TextAnalysisRow;
+
+/** Theme mentions of the analysed texts, for trends: the use case's `TextThemeMentionRow`. */
+export type TextThemeMentionsTable = TextThemeMentionRow;
+
 export interface Database {
   customers: CustomersTable;
   identities: IdentitiesTable;
@@ -162,6 +169,8 @@ export interface Database {
   clv_scores: ClvScoresTable;
   churn_models: ChurnModelsTable;
   churn_scores: ChurnScoresTable;
+  text_analyses: TextAnalysesTable;
+  text_theme_mentions: TextThemeMentionsTable;
 }
 
 export type DialectName = 'sqlite' | 'postgres';
