@@ -308,8 +308,8 @@ export interface TierProgress {
   readonly fraction: number;
   /**
    * The cheapest plans: the exact Pareto frontier of (effort, order amount) over the action kinds,
-   * cheapest first — the single-order plan, the no-spend plan with least effort, and the mixes
-   * between them. At most `maxPlans`.
+   * least effort first — the no-spend plan with least effort, the mixes, and always the single
+   * order that closes the gap alone. At most `maxPlans` (+1 for the single order).
    */
   readonly plans: readonly ProgressPlan[];
 }
@@ -407,12 +407,21 @@ function cheapestPlans(need: number, score: TierScore, c: TierConfig, maxPlans: 
       bestOrder = p.orderMinor;
     }
   }
+  // "One more order of €35" is always offered: it is what most members will do, even when a
+  // review would be less effort (it is then off the frontier: same effort, more money).
+  const orderOnly = candidates.find((p) => Object.keys(p.actions).length === 0);
+  if (orderOnly && !frontier.includes(orderOnly)) {
+    frontier.push(orderOnly);
+    frontier.sort((a, b) => a.effort - b.effort || a.orderMinor - b.orderMinor);
+  }
   // Keep the extremes (least effort, no spend) and fill with the cheapest mixes in between.
   if (frontier.length <= maxPlans) return frontier;
   const first = frontier[0] as ProgressPlan;
   const last = frontier[frontier.length - 1] as ProgressPlan;
   const middle = frontier.slice(1, -1).slice(0, Math.max(0, maxPlans - 2));
-  return [first, ...middle, last];
+  const kept = [first, ...middle, last];
+  if (orderOnly && !kept.includes(orderOnly)) kept.splice(kept.length - 1, 0, orderOnly);
+  return kept;
 }
 
 /** A plan in words, e.g. "one more order of €35" or "2 reviews and one referral". */
