@@ -35,6 +35,7 @@ import {
 import {
   checkRedeemable,
   rewardInput,
+  rewardPatch,
   suggestRewards,
   type Reward,
   type RewardInput,
@@ -172,9 +173,7 @@ export interface ProgrammeStore {
     flag: { id: string; customerId: string; kind: string; detail: unknown },
     now: string,
   ): Promise<boolean>;
-  flags(
-    customerId: string | null,
-  ): Promise<
+  flags(customerId: string | null): Promise<
     Array<{
       id: string;
       customerId: string;
@@ -587,7 +586,7 @@ export async function updateReward(
 ): Promise<Result<Reward, CatalogError>> {
   const current = await store.reward(id);
   if (!current) return err({ type: 'UnknownReward', id });
-  const parsed = rewardInput.partial().safeParse(body);
+  const parsed = rewardPatch.safeParse(body);
   if (!parsed.success) return err({ type: 'Invalid', errors: issuesOf(parsed.error) });
   const patch = Object.fromEntries(
     Object.entries(parsed.data).filter(([, v]) => v !== undefined),

@@ -39,6 +39,19 @@ export const rewardInput = z.object({
 });
 export type RewardInput = z.infer<typeof rewardInput>;
 
+/** A change to a catalog entry: only the fields sent (no defaults, unlike `rewardInput`). */
+export const rewardPatch = z
+  .object({
+    name: z.string().min(1).max(200),
+    benefit: rewardBenefit,
+    costPoints: z.number().int().positive(),
+    stock: z.number().int().nonnegative().nullable(),
+    eligibleTiers: z.array(z.string().min(1)).min(1).nullable(),
+    active: z.boolean(),
+  })
+  .partial()
+  .strict();
+
 export interface Reward extends RewardInput {
   readonly id: string;
   /** Stock still available (null = unlimited). */

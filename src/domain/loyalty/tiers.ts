@@ -9,6 +9,7 @@
  *                                                                      referral, community help
  * over the activities of the last `windowDays` (the window ends at `now`, inclusive).
  */
+import { z } from 'zod';
 
 /** Something a member did that counts towards their tier. Refunds are netted into the order. */
 export type QualifyingActivity =
@@ -68,6 +69,34 @@ export const DEFAULT_TIER_CONFIG: TierConfig = {
   graceDays: 60,
   noticeDays: 14,
 };
+
+const wholeNumber = z.number().int({ message: 'must be a whole number' }).min(0, { message: 'must be ≥ 0' });
+const perKind = <T extends z.ZodType>(t: T) =>
+  z.object({ review: t, photo_review: t, referral: t, community: t });
+
+/** The edge schema of a tier configuration (the API's body); `validateTierConfig` checks the rest. */
+export const tierConfigSchema = z.object({
+  tiers: z
+    .array(
+      z.object({
+        id: z.string().min(1).max(50),
+        name: z.string().min(1).max(100),
+        threshold: wholeNumber,
+        earnMultiplierPermille: wholeNumber.max(20_000),
+      }),
+    )
+    .min(1)
+    .max(20),
+  windowDays: wholeNumber.min(1).max(3650),
+  spendPointsPerUnit: z.number().positive().max(1000),
+  currencyDigits: wholeNumber.max(4),
+  actionPoints: perKind(wholeNumber),
+  actionCaps: perKind(wholeNumber.max(1000)),
+  actionEffort: perKind(z.number().positive().max(100)),
+  orderEffort: z.number().positive().max(100),
+  graceDays: wholeNumber.max(3650),
+  noticeDays: wholeNumber.max(3650),
+});
 
 export interface TierConfigProblem {
   readonly path: string;
