@@ -506,7 +506,7 @@ export function balancesFromPostings(postings: Iterable<Posting>): {
       lots.set(p.lotId, lot);
     }
   }
-  return { pending, available, debt: -debtBalance, lots };
+  return { pending, available, debt: debtBalance === 0 ? 0 : -debtBalance, lots };
 }
 
 /** Broken invariants of a member's state (empty when all hold). */
