@@ -21,6 +21,7 @@ import { runReport } from './commands/report.js';
 import { runEvaluate } from './commands/evaluate.js';
 import { runScore } from './commands/score.js';
 import { runTextAnalyze, runTextAnalyzeStore, runTextThemes, type ThemesFlags } from './commands/text.js';
+import { registerLoyaltyProgrammeCommands } from './commands/loyalty-programme.js';
 import { runChurnEvaluate, runChurnScore, runChurnTrain, runFeaturesExport } from './commands/churn.js';
 
 const int = (name: string) => (v: string) => {
@@ -328,6 +329,8 @@ text
   .action(async (o: ThemesFlags) => {
     await withStore(globals(), (store) => runTextThemes(store, o, new Date()));
   });
+const loyalty = program.command('loyalty').description('the loyalty programme');
+registerLoyaltyProgrammeCommands(loyalty, globals);
 
 async function main(): Promise<void> {
   try {
