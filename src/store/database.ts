@@ -10,6 +10,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from
 import pg from 'pg';
 import type { ChurnModelRow, ChurnScoreRow } from '../app/churn.js';
 import type { CustomerScore } from '../app/score-customers.js';
+import type { DecisionRow, HumanTaskRow, SignalRow } from '../app/decide.js';
 
 export interface CustomersTable {
   id: string;
@@ -146,6 +147,21 @@ export type ChurnModelsTable = ChurnModelRow;
 /** Each customer's latest churn score (`patron churn score`): the use case's `ChurnScoreRow`. */
 export type ChurnScoresTable = ChurnScoreRow;
 
+/** Every decision with its inputs, candidates, scores, reason and guardrail verdict (app/decide.ts). */
+export type DecisionsTable = DecisionRow;
+
+export type HumanTasksTable = HumanTaskRow;
+
+export interface DecisionOutcomesTable {
+  action_id: string;
+  segment: string;
+  trials: number;
+  responses: number;
+  updated_at: string;
+}
+
+export type DecisionSignalsTable = SignalRow;
+
 export interface Database {
   customers: CustomersTable;
   identities: IdentitiesTable;
@@ -162,6 +178,10 @@ export interface Database {
   clv_scores: ClvScoresTable;
   churn_models: ChurnModelsTable;
   churn_scores: ChurnScoresTable;
+  decisions: DecisionsTable;
+  human_tasks: HumanTasksTable;
+  decision_outcomes: DecisionOutcomesTable;
+  decision_signals: DecisionSignalsTable;
 }
 
 export type DialectName = 'sqlite' | 'postgres';
