@@ -161,6 +161,80 @@ export interface DecisionOutcomesTable {
 }
 
 export type DecisionSignalsTable = SignalRow;
+/** A message in the outbox (src/app/outbox.ts); `variables` is JSON text. */
+export interface OutboxMessagesTable {
+  id: string;
+  idempotency_key: string;
+  customer_id: string;
+  channel: string;
+  purpose: string;
+  action_id: string;
+  template_id: string;
+  variables: string;
+  value_minor: number;
+  decision_id: string | null;
+  experiment_id: string | null;
+  variant: string | null;
+  not_before: string;
+  /** queued | sent | dead | cancelled | suppressed */
+  status: string;
+  status_reason: string | null;
+  attempts: number;
+  next_attempt_at: string;
+  lease_owner: string | null;
+  lease_until: string | null;
+  last_error: string | null;
+  provider_message_id: string | null;
+  sent_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One send attempt of an outbox message: sent | retry | dead. */
+export interface OutboxAttemptsTable {
+  message_id: string;
+  attempt: number;
+  worker: string;
+  started_at: string;
+  finished_at: string;
+  outcome: string;
+  error: string | null;
+}
+
+/** An experiment (src/app/experiments.ts); `variants` and `config` are JSON text. */
+export interface ExperimentsTable {
+  id: string;
+  name: string;
+  /** holdout | ab | bandit | global_control */
+  kind: string;
+  /** running | stopped */
+  status: string;
+  holdout: number;
+  variants: string;
+  window_days: number;
+  config: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The first time a customer met an experiment, and the arm they got (0/1 `at_risk` then). */
+export interface ExperimentExposuresTable {
+  experiment_id: string;
+  customer_id: string;
+  variant: string;
+  exposed_at: string;
+  at_risk: number;
+  message_id: string | null;
+}
+
+/** Beta-Bernoulli posterior of one bandit arm, refreshed from attributed outcomes. */
+export interface BanditArmsTable {
+  experiment_id: string;
+  arm: string;
+  pulls: number;
+  successes: number;
+  updated_at: string;
+}
 
 export interface Database {
   customers: CustomersTable;
@@ -182,6 +256,11 @@ export interface Database {
   human_tasks: HumanTasksTable;
   decision_outcomes: DecisionOutcomesTable;
   decision_signals: DecisionSignalsTable;
+  outbox_messages: OutboxMessagesTable;
+  outbox_attempts: OutboxAttemptsTable;
+  experiments: ExperimentsTable;
+  experiment_exposures: ExperimentExposuresTable;
+  bandit_arms: BanditArmsTable;
 }
 
 export type DialectName = 'sqlite' | 'postgres';
