@@ -12,6 +12,7 @@ import {
   type OutgoingMessage,
 } from './decide.js';
 import { ingestBatch } from './ingest-events.js';
+import { outboxWiring } from './decide-outbox.js';
 import type { Tx } from '../store/transaction.js';
 
 const NOW = new Date('2025-03-05T12:00:00Z');
@@ -120,10 +121,22 @@ describe.each(DATABASES)('decide on %s', (dialect) => {
       loadStates: (o) => loadDecisionStates(t.store, o),
       decisions: decisionRepository(t.store),
       isInGlobalControl: (id) => id === ids.get('u_control'),
-      enqueue: async (_tx, messages) => {
-        enqueued.push(...messages);
-      },
       config: defaultDecisioningConfig,
+    };
+    const wiring = await outboxWiring(t.store, defaultDecisioningConfig, {
+      now: NOW,
+      globalControlFraction: 0,
+      journeyHoldout: 0,
+    });
+    deps = {
+      ...deps,
+      outbox: {
+        enqueue: async (tx, messages, now) => {
+          enqueued.push(...messages);
+          await wiring.outbox!.enqueue(tx, messages, now);
+        },
+        move: wiring.outbox!.move,
+      },
     };
   });
   afterAll(async () => {
@@ -157,6 +170,15 @@ describe.each(DATABASES)('decide on %s', (dialect) => {
     expect(JSON.parse(tasks[0]!.reasons)).toContain('visits fell by half');
 
     expect(enqueued.map((m) => m.customerId)).toEqual([ids.get('u_price')]);
+    const outbox = await t.store.db.selectFrom('outbox_messages').selectAll().execute();
+    expect(outbox).toHaveLength(1);
+    expect(outbox[0]).toMatchObject({
+      customer_id: ids.get('u_price'),
+      template_id: 'churn_save_price',
+      decision_id: price[0]!.id,
+      status: 'queued',
+    });
+    expect(price[0]!.message_id).toBe(outbox[0]!.id);
     expect(enqueued[0]!.idempotencyKey).toBe(
       `${ids.get('u_price')}:${price[0]!.chosen_action}:risk:ord_u_price_2`,
     );
@@ -166,6 +188,53 @@ describe.each(DATABASES)('decide on %s', (dialect) => {
     const again = await decideCustomers(deps, { now: new Date(NOW.getTime() + 3_600_000), decisionIdOf });
     expect(again.stored).toBe(0);
     expect(enqueued).toHaveLength(1);
+    expect(await t.store.db.selectFrom('outbox_messages').select('id').execute()).toHaveLength(1);
+  });
+
+  it('holds a journey’s control arm out and records the exposures of both arms', async () => {
+    const held = await outboxWiring(t.store, defaultDecisioningConfig, {
+      now: NOW,
+      globalControlFraction: 0,
+      journeyHoldout: 1,
+    });
+    const id = ids.get('u_price')!;
+    const d = {
+      ...deps,
+      holdouts: {
+        armOf: (p: string, c: string) =>
+          p === 'win_back'
+            ? { experimentId: 'exp_test_win_back', variant: 'control' }
+            : held.holdouts!.armOf(p, c),
+        expose: held.holdouts!.expose,
+      },
+    };
+    await t.store.db
+      .updateTable('churn_scores')
+      .set({ probability: 0.95 })
+      .where('customer_id', '=', id)
+      .execute();
+    await decideCustomers(d, {
+      now: new Date(NOW.getTime() + 2 * 3_600_000),
+      decisionIdOf,
+      customerIds: [id],
+    });
+    await t.store.db
+      .updateTable('churn_scores')
+      .set({ probability: 0.7 })
+      .where('customer_id', '=', id)
+      .execute();
+    const winBack = (await decisionsOf('u_price')).find((x) => x.trigger_type === 'churned')!;
+    expect(winBack).toMatchObject({ chosen_action: 'win_back', status: 'held_out', message_id: null });
+    const exposures = await t.store.db
+      .selectFrom('experiment_exposures')
+      .selectAll()
+      .where('customer_id', '=', id)
+      .execute();
+    expect(exposures.map((e) => [e.experiment_id, e.variant]).sort()).toEqual([
+      ['exp_global_control', 'treatment'],
+      ['exp_test_win_back', 'control'],
+    ]);
+    expect(await t.store.db.selectFrom('outbox_messages').select('id').execute()).toHaveLength(1);
   });
 
   it('learns from the outcome: a purchase within the window counts as a response', async () => {
@@ -198,7 +267,7 @@ describe.each(DATABASES)('decide on %s', (dialect) => {
       .where('customer_id', '=', id)
       .execute();
     const nba = await nextBestAction(deps, id, NOW);
-    expect(nba).toMatchObject({ action: 'win_back', trigger: { type: 'churned' }, alreadyDecided: false });
+    expect(nba).toMatchObject({ action: 'win_back', trigger: { type: 'churned' }, alreadyDecided: true });
     expect(nba!.expectedValue).toBeGreaterThan(0);
     expect((await t.store.db.selectFrom('decisions').select('id').execute()).length).toBe(before);
     expect(await nextBestAction(deps, 'cus_missing', NOW)).toBeNull();

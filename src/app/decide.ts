@@ -36,7 +36,7 @@ export interface DecisionRow {
   candidates: string;
   chosen_action: string | null;
   reason: string;
-  /** queued | deferred | skipped | no_action | task | displaced */
+  /** queued | deferred | skipped | no_action | task | displaced | held_out */
   status: string;
   guardrail: string | null;
   idempotency_key: string | null;
@@ -81,6 +81,8 @@ export interface OutgoingMessage {
   readonly purpose: string;
   readonly consentPurpose: string;
   readonly sendAt: string;
+  /** The policy's expected value (minor units): ranks messages for displacement. */
+  readonly valueMinor: number;
   readonly data: Readonly<Record<string, unknown>>;
 }
 
@@ -121,6 +123,16 @@ export interface DecisionRepository<Tx = unknown> {
   ordersSince(customerIds: readonly string[], since: string): Promise<Map<string, number[]>>;
 }
 
+/** A customer met a journey's experiment (treated or held out) when its trigger fired. */
+export interface Exposure {
+  readonly experimentId: string;
+  readonly customerId: string;
+  readonly variant: string;
+  readonly at: string;
+  readonly atRisk: boolean;
+  readonly idempotencyKey: string | null;
+}
+
 export interface DecideDeps<Tx = unknown> {
   readonly loadStates: (options: {
     customerIds?: readonly string[];
@@ -129,8 +141,28 @@ export interface DecideDeps<Tx = unknown> {
   readonly decisions: DecisionRepository<Tx>;
   /** The experiments module's persistent global control group (no marketing). */
   readonly isInGlobalControl: (customerId: string) => boolean;
-  /** Enqueues messages in the decisions' own transaction (the outbox); absent = store decisions only. */
-  readonly enqueue?: (tx: Tx, messages: readonly OutgoingMessage[]) => Promise<void>;
+  /** The outbox, written in the decisions' own transaction; absent = store decisions only. */
+  readonly outbox?: {
+    enqueue(tx: Tx, messages: readonly OutgoingMessage[], now: Date): Promise<void>;
+    /** Moves (sendAt) or cancels (null) queued messages displaced by higher-value ones. */
+    move(
+      tx: Tx,
+      moves: ReadonlyArray<{
+        readonly idempotencyKey: string;
+        readonly sendAt: string | null;
+        readonly by: string;
+      }>,
+      now: Date,
+    ): Promise<void>;
+  };
+  /** Per-journey holdouts: the arm of a customer for a journey purpose (null = no experiment). */
+  readonly holdouts?: {
+    armOf(
+      purpose: string,
+      customerId: string,
+    ): { readonly experimentId: string; readonly variant: string } | null;
+    expose(tx: Tx, exposures: readonly Exposure[], now: Date): Promise<void>;
+  };
   readonly config: DecisioningConfig;
 }
 
@@ -237,6 +269,7 @@ export function planRows(
         purpose: action.purpose,
         consentPurpose: action.consentPurpose,
         sendAt,
+        valueMinor: Math.max(0, Math.round(score?.ev ?? 0)),
         data: {
           trigger: d.trigger.facts,
           incentivePercent: action.incentivePercent,
@@ -260,6 +293,74 @@ export function planRows(
     messages,
   };
 }
+
+/**
+ * Per-journey holdouts: a marketing message that passed the guardrails goes out only when the
+ * customer's arm of the journey's experiment is not "control"; a held-out one is stored as
+ * `held_out` (no message, no incentive). Every such customer — treated or held out — is an
+ * exposure of the journey's experiment, and global-control customers an exposure of the global
+ * control, so the report compares like with like.
+ */
+function applyHoldouts<Tx>(
+  rows: ReturnType<typeof planRows>,
+  deps: DecideDeps<Tx>,
+  config: DecisioningConfig,
+  at: string,
+): ReturnType<typeof planRows> & { exposures: Exposure[] } {
+  const exposures: Exposure[] = [];
+  const heldOut = new Set<string>();
+  const threshold = config.triggers.churnRiskThreshold;
+  const decisions = rows.write.decisions.map((d) => {
+    if (!deps.holdouts || d.consent_purpose !== 'marketing' || d.purpose === null) return d;
+    const risk = (JSON.parse(d.inputs) as { churn: { probability: number } | null }).churn?.probability ?? 0;
+    const guard = d.guardrail ? (JSON.parse(d.guardrail) as { reason?: string }) : null;
+    if (guard?.reason === 'global_control') {
+      exposures.push({
+        experimentId: GLOBAL_CONTROL_EXPERIMENT,
+        customerId: d.customer_id,
+        variant: 'control',
+        at,
+        atRisk: risk >= threshold,
+        idempotencyKey: d.idempotency_key,
+      });
+      return d;
+    }
+    if (d.status !== 'queued' && d.status !== 'deferred') return d;
+    const arm = deps.holdouts.armOf(d.purpose, d.customer_id);
+    exposures.push({
+      experimentId: GLOBAL_CONTROL_EXPERIMENT,
+      customerId: d.customer_id,
+      variant: 'treatment',
+      at,
+      atRisk: risk >= threshold,
+      idempotencyKey: d.idempotency_key,
+    });
+    if (!arm) return d;
+    exposures.push({
+      ...arm,
+      customerId: d.customer_id,
+      at,
+      atRisk: risk >= threshold,
+      idempotencyKey: d.idempotency_key,
+    });
+    if (arm.variant !== 'control') return d;
+    heldOut.add(d.id);
+    return {
+      ...d,
+      status: 'held_out',
+      incentive_minor: 0,
+      reason: `${d.reason}; held out by the journey's experiment ${arm.experimentId}`,
+    };
+  });
+  return {
+    write: { ...rows.write, decisions },
+    messages: rows.messages.filter((m) => !heldOut.has(m.decisionId)),
+    exposures,
+  };
+}
+
+/** The experiments module's id of the global control group (app/experiments.ts). */
+export const GLOBAL_CONTROL_EXPERIMENT = 'exp_global_control';
 
 export interface DecideOptions {
   readonly now: Date;
@@ -301,7 +402,8 @@ export async function decideCustomers<Tx>(
     now,
     incentiveBudgetLeftMinor: config.incentiveBudgetMinor - reserved,
   });
-  const { write, messages } = planRows(plan, config, now, options.decisionIdOf);
+  const rows = planRows(plan, config, now, options.decisionIdOf);
+  const { write, messages, exposures } = applyHoldouts(rows, deps, config, nowIso);
   const signals: SignalRow[] =
     input.type === 'Rescored'
       ? states.map((s) => ({
@@ -313,11 +415,17 @@ export async function decideCustomers<Tx>(
       : [];
   let enqueued = 0;
   const stored = await deps.decisions.save({ ...write, signals }, async (tx, inserted) => {
-    if (!deps.enqueue) return;
     const fresh = new Set(inserted.map((d) => d.id));
+    const keys = new Set(inserted.map((d) => d.idempotency_key));
+    if (deps.holdouts) {
+      const mine = exposures.filter((e) => e.idempotencyKey === null || keys.has(e.idempotencyKey));
+      if (mine.length > 0) await deps.holdouts.expose(tx, mine, options.now);
+    }
+    if (!deps.outbox) return;
     const mine = messages.filter((m) => fresh.has(m.decisionId));
     enqueued = mine.length;
-    if (mine.length > 0) await deps.enqueue(tx, mine);
+    if (mine.length > 0) await deps.outbox.enqueue(tx, mine, options.now);
+    if (write.displaced.length > 0) await deps.outbox.move(tx, write.displaced, options.now);
   });
   const byStatus: Record<string, number> = {};
   const byAction: Record<string, number> = {};
@@ -333,7 +441,7 @@ export async function decideCustomers<Tx>(
     byStatus,
     byAction,
     tasks: write.tasks.length,
-    messages: deps.enqueue ? enqueued : messages.length,
+    messages: deps.outbox ? enqueued : messages.length,
     incentiveReservedMinor: plan.incentiveReservedMinor,
   };
 }

@@ -8,6 +8,8 @@ import { sql } from 'kysely';
 import type { DecisionRepository } from '../app/decide.js';
 import type { Channel, ConsentPurpose, ScheduledMessage } from '../domain/decisioning/guardrails.js';
 import { posteriorKey } from '../domain/decisioning/policy.js';
+import { applyDecisioningSettings, decisioningSettingsSchema } from '../domain/decisioning/config.js';
+import { defaultDecisioningConfig, type DecisioningConfig } from '../domain/decisioning/plan.js';
 import type { DecisionOutcomesTable, Store } from './database.js';
 import { chunks, insertMany, writeTransaction, type Tx } from './transaction.js';
 
@@ -219,4 +221,39 @@ export function decisionRepository(store: Store): DecisionRepository<Tx> {
       return out;
     },
   };
+}
+
+/** The store's decisioning configuration: the defaults with its `decisioning` setting applied. */
+export async function loadDecisioningConfig(store: Store): Promise<DecisioningConfig> {
+  const row = await store.db
+    .selectFrom('settings')
+    .select('value')
+    .where('key', '=', 'decisioning')
+    .executeTakeFirst();
+  if (!row) return defaultDecisioningConfig;
+  return applyDecisioningSettings(decisioningSettingsSchema.parse(JSON.parse(row.value)));
+}
+
+/** A customer's current Patron id from a Patron id or the store's userId (following merges), or null. */
+export async function resolveCustomerId(store: Store, idOrUserId: string): Promise<string | null> {
+  const db = store.db;
+  let id =
+    (
+      await db
+        .selectFrom('identities')
+        .select('customer_id')
+        .where('key', '=', `user:${idOrUserId}`)
+        .executeTakeFirst()
+    )?.customer_id ?? idOrUserId;
+  for (let hops = 0; hops < 100; hops++) {
+    const row = await db
+      .selectFrom('customers')
+      .select(['id', 'merged_into'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) return null;
+    if (row.merged_into === null) return row.id;
+    id = row.merged_into;
+  }
+  return null;
 }

@@ -51,6 +51,7 @@ export const actionDefinitionSchema = z.object({
   directCostMinor: z.number().int().min(0).default(0),
   /** Beta prior of P(response). */
   prior: z.object({ alpha: z.number().positive(), beta: z.number().positive() }),
+  /** The outbox template (app/outbox.ts MESSAGE_TEMPLATES); points expiry uses the tier-progress one. */
   template: z.string().min(1),
 });
 
@@ -73,7 +74,7 @@ const priceSave = (percent: number): ActionDefinitionInput => ({
   responseValue: 'clv',
   fatigueCostMinor: 30,
   prior: { alpha: 1, beta: 4 },
-  template: 'churn-save-offer',
+  template: 'churn_save_price',
 });
 
 /** The default catalog shipped with Patron (a store overrides it through its settings). */
@@ -90,7 +91,7 @@ export const defaultCatalogInput: readonly ActionDefinitionInput[] = [
     responseValue: 'fixed',
     fatigueCostMinor: 0,
     prior: { alpha: 1, beta: 1 },
-    template: 'order-confirmation',
+    template: 'order_confirmation',
   },
   {
     id: 'delay_notice',
@@ -104,7 +105,7 @@ export const defaultCatalogInput: readonly ActionDefinitionInput[] = [
     responseValue: 'fixed',
     fatigueCostMinor: 0,
     prior: { alpha: 1, beta: 1 },
-    template: 'delay-notice',
+    template: 'delay_notice',
   },
   {
     id: 'onboarding_series',
@@ -131,7 +132,7 @@ export const defaultCatalogInput: readonly ActionDefinitionInput[] = [
     fixedValueMinor: 150,
     fatigueCostMinor: 20,
     prior: { alpha: 1, beta: 9 },
-    template: 'review-request',
+    template: 'review_request',
   },
   {
     id: 'cross_sell',
@@ -145,7 +146,7 @@ export const defaultCatalogInput: readonly ActionDefinitionInput[] = [
     responseValue: 'order_margin',
     fatigueCostMinor: 30,
     prior: { alpha: 1, beta: 19 },
-    template: 'cross-sell',
+    template: 'cross_sell',
   },
   {
     id: 'replenishment_reminder',
@@ -159,7 +160,7 @@ export const defaultCatalogInput: readonly ActionDefinitionInput[] = [
     responseValue: 'order_margin',
     fatigueCostMinor: 10,
     prior: { alpha: 3, beta: 7 },
-    template: 'replenishment',
+    template: 'replenishment_reminder',
   },
   priceSave(10),
   priceSave(15),
@@ -180,7 +181,7 @@ export const defaultCatalogInput: readonly ActionDefinitionInput[] = [
     fatigueCostMinor: 0,
     directCostMinor: 800,
     prior: { alpha: 1, beta: 3 },
-    template: 'service-outreach',
+    template: 'churn_save_service',
   },
   {
     id: 'churn_save_quality',
@@ -196,7 +197,7 @@ export const defaultCatalogInput: readonly ActionDefinitionInput[] = [
     fatigueCostMinor: 30,
     directCostMinor: 300,
     prior: { alpha: 1, beta: 3 },
-    template: 'quality-apology',
+    template: 'churn_save_quality',
   },
   {
     id: 'churn_save_disengagement',
@@ -211,7 +212,7 @@ export const defaultCatalogInput: readonly ActionDefinitionInput[] = [
     responseValue: 'clv',
     fatigueCostMinor: 30,
     prior: { alpha: 1, beta: 4 },
-    template: 'value-reinforcement',
+    template: 'churn_save_disengagement',
   },
   {
     id: 'win_back',
@@ -226,7 +227,7 @@ export const defaultCatalogInput: readonly ActionDefinitionInput[] = [
     responseValue: 'clv',
     fatigueCostMinor: 30,
     prior: { alpha: 1, beta: 9 },
-    template: 'win-back',
+    template: 'win_back',
   },
   {
     id: 'tier_nudge',
@@ -240,7 +241,7 @@ export const defaultCatalogInput: readonly ActionDefinitionInput[] = [
     responseValue: 'order_margin',
     fatigueCostMinor: 20,
     prior: { alpha: 2, beta: 8 },
-    template: 'tier-nudge',
+    template: 'tier_nudge',
   },
   {
     id: 'challenge_reminder',
@@ -268,7 +269,7 @@ export const defaultCatalogInput: readonly ActionDefinitionInput[] = [
     responseValue: 'order_margin',
     fatigueCostMinor: 10,
     prior: { alpha: 2, beta: 8 },
-    template: 'points-expiry',
+    template: 'tier_nudge',
   },
   {
     id: 'surprise_reward',
@@ -283,7 +284,7 @@ export const defaultCatalogInput: readonly ActionDefinitionInput[] = [
     responseValue: 'clv',
     fatigueCostMinor: 20,
     prior: { alpha: 1, beta: 9 },
-    template: 'surprise-reward',
+    template: 'surprise_reward',
   },
   {
     id: 'advocate_invitation',
@@ -298,7 +299,7 @@ export const defaultCatalogInput: readonly ActionDefinitionInput[] = [
     fixedValueMinor: 1500,
     fatigueCostMinor: 20,
     prior: { alpha: 1, beta: 9 },
-    template: 'advocate-invitation',
+    template: 'advocate_invitation',
   },
   {
     id: 'feedback_survey',
@@ -312,7 +313,7 @@ export const defaultCatalogInput: readonly ActionDefinitionInput[] = [
     fixedValueMinor: 50,
     fatigueCostMinor: 20,
     prior: { alpha: 1, beta: 9 },
-    template: 'feedback-survey',
+    template: 'feedback_survey',
   },
 ];
 
