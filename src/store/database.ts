@@ -236,6 +236,105 @@ export interface BanditArmsTable {
   updated_at: string;
 }
 
+/** Programme configuration versions (the loyalty ledger); `config` is JSON of `ProgrammeConfig`. */
+export interface LoyaltyConfigVersionsTable {
+  version: number;
+  config: string;
+  created_at: string;
+  activated_at: string;
+  created_by: string;
+  note: string | null;
+}
+
+/** One row per member: balances cached from the postings (reconcile proves them), and the row a posting locks. */
+export interface LoyaltyAccountsTable {
+  customer_id: string;
+  pending: number;
+  available: number;
+  debt: number;
+  qualifying: number;
+  lifetime_earned: number;
+  entries: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Journal entries: one per business operation, `business_key` unique (order, line, rule, kind …). */
+export interface LoyaltyEntriesTable {
+  id: string;
+  customer_id: string;
+  kind: string;
+  business_key: string;
+  points: number;
+  qualifying_delta: number;
+  config_version: number;
+  rule: string | null;
+  order_id: string | null;
+  line_no: number | null;
+  lot_id: string | null;
+  ref_entry_id: string | null;
+  effective_at: string;
+  created_at: string;
+  explanation: string;
+  meta: string | null;
+}
+
+/** Double-entry postings of the entries: points move `from_account` → `to_account`. */
+export interface LoyaltyPostingsTable {
+  entry_id: string;
+  seq: number;
+  customer_id: string;
+  from_account: string;
+  to_account: string;
+  points: number;
+  lot_id: string | null;
+  created_at: string;
+}
+
+/** Credits: what is left pending/available/expired cached from the postings that name the lot. */
+export interface LoyaltyLotsTable {
+  id: string;
+  customer_id: string;
+  entry_id: string;
+  source: string;
+  rule: string | null;
+  order_id: string | null;
+  line_no: number | null;
+  points: number;
+  qualifying: number;
+  pending: number;
+  available: number;
+  expired: number;
+  release_at: string | null;
+  expires_at: string;
+  created_at: string;
+}
+
+/** Client Idempotency-Keys of loyalty requests: the payload's hash and the answer given. */
+export interface LoyaltyIdempotencyTable {
+  customer_id: string;
+  key: string;
+  request_hash: string;
+  status: number;
+  response: string;
+  created_at: string;
+}
+
+/** Events already turned into points (exactly once, with the cursor in settings). */
+export interface LoyaltyProcessedEventsTable {
+  message_id: string;
+  processed_at: string;
+}
+
+/** Expiry notices due (one per lot), for the messaging side to send. */
+export interface LoyaltyNoticesTable {
+  lot_id: string;
+  customer_id: string;
+  points: number;
+  expires_at: string;
+  created_at: string;
+}
+
 export interface Database {
   customers: CustomersTable;
   identities: IdentitiesTable;
@@ -261,6 +360,14 @@ export interface Database {
   experiments: ExperimentsTable;
   experiment_exposures: ExperimentExposuresTable;
   bandit_arms: BanditArmsTable;
+  loyalty_config_versions: LoyaltyConfigVersionsTable;
+  loyalty_accounts: LoyaltyAccountsTable;
+  loyalty_entries: LoyaltyEntriesTable;
+  loyalty_postings: LoyaltyPostingsTable;
+  loyalty_lots: LoyaltyLotsTable;
+  loyalty_idempotency: LoyaltyIdempotencyTable;
+  loyalty_processed_events: LoyaltyProcessedEventsTable;
+  loyalty_notices: LoyaltyNoticesTable;
 }
 
 export type DialectName = 'sqlite' | 'postgres';
