@@ -21,6 +21,7 @@ import { runReport } from './commands/report.js';
 import { runEvaluate } from './commands/evaluate.js';
 import { runScore } from './commands/score.js';
 import { runDecide } from './commands/decide.js';
+import { registerLoyaltyProgrammeCommands } from './commands/loyalty-programme.js';
 import { runChurnEvaluate, runChurnScore, runChurnTrain, runFeaturesExport } from './commands/churn.js';
 
 const int = (name: string) => (v: string) => {
@@ -328,6 +329,9 @@ customers
     if (!profile) throw new UsageError(`no customer with id or userId "${id}"`);
     print(JSON.stringify(profile, null, 2));
   });
+
+const loyalty = program.command('loyalty').description('the loyalty programme');
+registerLoyaltyProgrammeCommands(loyalty, globals);
 
 async function main(): Promise<void> {
   try {
