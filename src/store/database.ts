@@ -11,6 +11,7 @@ import pg from 'pg';
 import type { ChurnModelRow, ChurnScoreRow } from '../app/churn.js';
 import type { CustomerScore } from '../app/score-customers.js';
 import type { DecisionRow, HumanTaskRow, SignalRow } from '../app/decide.js';
+import type { TextAnalysisRow, TextThemeMentionRow } from '../app/text.js';
 
 export interface CustomersTable {
   id: string;
@@ -161,6 +162,13 @@ export interface DecisionOutcomesTable {
 }
 
 export type DecisionSignalsTable = SignalRow;
+
+/** Analysed customer texts (`patron text analyze-store`): the use case's `TextAnalysisRow`. */
+export type TextAnalysesTable = TextAnalysisRow;
+
+/** Theme mentions of the analysed texts, for trends: the use case's `TextThemeMentionRow`. */
+export type TextThemeMentionsTable = TextThemeMentionRow;
+
 /** A message in the outbox (src/app/outbox.ts); `variables` is JSON text. */
 export interface OutboxMessagesTable {
   id: string;
@@ -462,6 +470,8 @@ export interface Database {
   human_tasks: HumanTasksTable;
   decision_outcomes: DecisionOutcomesTable;
   decision_signals: DecisionSignalsTable;
+  text_analyses: TextAnalysesTable;
+  text_theme_mentions: TextThemeMentionsTable;
   outbox_messages: OutboxMessagesTable;
   outbox_attempts: OutboxAttemptsTable;
   experiments: ExperimentsTable;
