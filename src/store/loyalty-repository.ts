@@ -319,6 +319,20 @@ export function loyaltyStore(store: Store): LedgerStore {
             entries += 1;
             dirty = true;
           },
+          async isProcessed(messageId) {
+            const row = await tx
+              .selectFrom('loyalty_processed_events')
+              .select('message_id')
+              .where('message_id', '=', messageId)
+              .executeTakeFirst();
+            return row !== undefined;
+          },
+          async markProcessed(messageId) {
+            await tx
+              .insertInto('loyalty_processed_events')
+              .values({ message_id: messageId, processed_at: now })
+              .execute();
+          },
           async storedResponse(key) {
             const row = await tx
               .selectFrom('loyalty_idempotency')
