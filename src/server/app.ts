@@ -14,6 +14,7 @@ import { formatIssuePath } from '../domain/events/normalize.js';
 import { problem } from './errors.js';
 import { authenticator, isObject, readJson } from './http.js';
 import { openApiDocument } from './openapi.js';
+import { loyaltyRoutes, type LoyaltyRouteExtensions } from './routes/loyalty.js';
 
 export interface AppDeps {
   readonly store: Store;
@@ -24,6 +25,8 @@ export interface AppDeps {
   /** Largest accepted request body in bytes (Segment's batch limit is 500 KB). */
   readonly maxBodyBytes: number;
   readonly log?: (line: string) => void;
+  /** What the loyalty programme modules plug into the loyalty API (rewards, extra `me` fields, tier hook). */
+  readonly loyalty?: LoyaltyRouteExtensions;
 }
 
 const SINGLE_TYPES = ['track', 'identify', 'page', 'screen', 'alias', 'group'] as const;
@@ -117,6 +120,8 @@ export function createApp(deps: AppDeps): Hono {
     if (!profile) return problem(c, 404, `No customer with id or userId "${c.req.param('id')}".`);
     return c.json(profile);
   });
+
+  loyaltyRoutes(app, deps, authenticate, deps.loyalty);
 
   app.get('/v1/openapi.json', (c) => c.json(openApiDocument()));
   app.get('/health', (c) => c.json({ status: 'ok' }));
