@@ -15,6 +15,8 @@ import { problem } from './errors.js';
 import { authenticator, isObject, readJson } from './http.js';
 import { openApiDocument } from './openapi.js';
 import { loyaltyRoutes, type LoyaltyRouteExtensions } from './routes/loyalty.js';
+import { textRoutes } from './routes/text.js';
+import { loyaltyProgrammeRoutes } from './routes/loyalty-programme.js';
 
 export interface AppDeps {
   readonly store: Store;
@@ -122,6 +124,8 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   loyaltyRoutes(app, deps, authenticate, deps.loyalty);
+  textRoutes(app, deps, authenticate);
+  loyaltyProgrammeRoutes(app, deps, authenticate);
 
   app.get('/v1/openapi.json', (c) => c.json(openApiDocument()));
   app.get('/health', (c) => c.json({ status: 'ok' }));

@@ -10,6 +10,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from
 import pg from 'pg';
 import type { ChurnModelRow, ChurnScoreRow } from '../app/churn.js';
 import type { CustomerScore } from '../app/score-customers.js';
+import type { TextAnalysisRow, TextThemeMentionRow } from '../app/text.js';
 
 export interface CustomersTable {
   id: string;
@@ -145,6 +146,12 @@ export type ChurnModelsTable = ChurnModelRow;
 
 /** Each customer's latest churn score (`patron churn score`): the use case's `ChurnScoreRow`. */
 export type ChurnScoresTable = ChurnScoreRow;
+
+/** Analysed customer texts (`patron text analyze-store`): the use case's `TextAnalysisRow`. */
+export type TextAnalysesTable = TextAnalysisRow;
+
+/** Theme mentions of the analysed texts, for trends: the use case's `TextThemeMentionRow`. */
+export type TextThemeMentionsTable = TextThemeMentionRow;
 
 /** A message in the outbox (src/app/outbox.ts); `variables` is JSON text. */
 export interface OutboxMessagesTable {
@@ -320,6 +327,113 @@ export interface LoyaltyNoticesTable {
   created_at: string;
 }
 
+/** A member's tier state (src/app/loyalty-programme.ts). */
+export interface LoyaltyTiersTable {
+  customer_id: string;
+  tier_id: string;
+  since: string;
+  score: number;
+  demotion_to: string | null;
+  demotion_at: string | null;
+  notice_at: string | null;
+  reminded: number;
+  evaluated_at: string;
+}
+
+export interface LoyaltyTierHistoryTable {
+  id: string;
+  customer_id: string;
+  type: string;
+  from_tier: string | null;
+  to_tier: string | null;
+  at: string;
+  effective_at: string | null;
+  score: number;
+  created_at: string;
+}
+
+export interface LoyaltyChallengesTable {
+  id: string;
+  customer_id: string;
+  kind: string;
+  period_key: string;
+  category: string | null;
+  title: string;
+  target: number;
+  baseline: number;
+  stretch: number;
+  progress: number;
+  reward_points: number;
+  starts_at: string;
+  ends_at: string;
+  status: string;
+  completed_at: string | null;
+  reward_entry_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface LoyaltyChallengeCalibrationTable {
+  kind: string;
+  stretch: number;
+  offered: number;
+  completed: number;
+  through: string;
+  updated_at: string;
+}
+
+export interface LoyaltyRewardsTable {
+  id: string;
+  name: string;
+  benefit: string;
+  cost_points: number;
+  stock: number | null;
+  stock_left: number | null;
+  eligible_tiers: string | null;
+  active: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface LoyaltyRewardCodesTable {
+  code: string;
+  redemption_id: string;
+  reward_id: string;
+  customer_id: string;
+  points: number;
+  issued_at: string;
+}
+
+export interface LoyaltyReferralCodesTable {
+  code: string;
+  customer_id: string;
+  created_at: string;
+}
+
+export interface LoyaltyReferralsTable {
+  id: string;
+  referrer_id: string;
+  referee_id: string;
+  code: string;
+  referred_at: string;
+  decision: string;
+  flags: string;
+  status: string;
+  first_order_id: string | null;
+  due_at: string | null;
+  rewarded_at: string | null;
+  updated_at: string;
+}
+
+export interface LoyaltyFlagsTable {
+  id: string;
+  customer_id: string;
+  kind: string;
+  detail: string;
+  status: string;
+  created_at: string;
+}
+
 export interface Database {
   customers: CustomersTable;
   identities: IdentitiesTable;
@@ -336,6 +450,8 @@ export interface Database {
   clv_scores: ClvScoresTable;
   churn_models: ChurnModelsTable;
   churn_scores: ChurnScoresTable;
+  text_analyses: TextAnalysesTable;
+  text_theme_mentions: TextThemeMentionsTable;
   outbox_messages: OutboxMessagesTable;
   outbox_attempts: OutboxAttemptsTable;
   experiments: ExperimentsTable;
@@ -349,6 +465,15 @@ export interface Database {
   loyalty_idempotency: LoyaltyIdempotencyTable;
   loyalty_processed_events: LoyaltyProcessedEventsTable;
   loyalty_notices: LoyaltyNoticesTable;
+  loyalty_tiers: LoyaltyTiersTable;
+  loyalty_tier_history: LoyaltyTierHistoryTable;
+  loyalty_challenges: LoyaltyChallengesTable;
+  loyalty_challenge_calibration: LoyaltyChallengeCalibrationTable;
+  loyalty_rewards: LoyaltyRewardsTable;
+  loyalty_reward_codes: LoyaltyRewardCodesTable;
+  loyalty_referral_codes: LoyaltyReferralCodesTable;
+  loyalty_referrals: LoyaltyReferralsTable;
+  loyalty_flags: LoyaltyFlagsTable;
 }
 
 export type DialectName = 'sqlite' | 'postgres';
