@@ -15,6 +15,7 @@ import { problem } from './errors.js';
 import { authenticator, isObject, readJson } from './http.js';
 import { openApiDocument } from './openapi.js';
 import { loyaltyRoutes, type LoyaltyRouteExtensions } from './routes/loyalty.js';
+import { decisionRoutes } from './routes/decisions.js';
 import { textRoutes } from './routes/text.js';
 import { loyaltyProgrammeRoutes } from './routes/loyalty-programme.js';
 
@@ -124,6 +125,7 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   loyaltyRoutes(app, deps, authenticate, deps.loyalty);
+  decisionRoutes(app, deps, authenticate);
   textRoutes(app, deps, authenticate);
   loyaltyProgrammeRoutes(app, deps, authenticate);
 
