@@ -9,6 +9,7 @@ import { runGenerate } from './generate.js';
 import { scoreChurn, trainChurn } from '../../app/churn.js';
 import { churnHistoryStore } from '../../store/churn-history-repository.js';
 import { churnStore } from '../../store/churn-repository.js';
+import { printLoyaltyDemo, runLoyalty } from './loyalty.js';
 
 /**
  * The demo store's two years of history end on 2026-11-16 (a fixed date keeps it deterministic for
@@ -48,6 +49,8 @@ export async function runDemo(store: Store, o: { customers: number; seed: number
   const trained = await trainChurn(churnSource, churnStore(store), { now: new Date() });
   const churn = trained.ok ? await scoreChurn(churnSource, churnStore(store), { now: new Date() }) : trained;
   if (!churn.ok) throw new Error(`churn: ${churn.error.message}`);
+  // The store's customers earn points from their orders, reviews, referrals and community help.
+  const loyalty = await runLoyalty(store, { quiet: true });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
 
   print('');
@@ -60,6 +63,8 @@ export async function runDemo(store: Store, o: { customers: number; seed: number
   print('');
   printStoreReport(await storeReport(store));
   print('');
+  await printLoyaltyDemo(store, loyalty);
+  print('');
   print('Next:');
   print('  npx patron keys create --name storefront --scopes ingest,read   # an API key');
   print(
@@ -69,5 +74,11 @@ export async function runDemo(store: Store, o: { customers: number; seed: number
     '  npx patron customers show u_1                                   # one profile, with its predictions',
   );
   print('  npx patron report                                               # this summary again');
+  print(
+    "  npx patron loyalty balance u_1                                  # a member's points, each entry explained",
+  );
+  print(
+    '  npx patron loyalty reconcile                                    # prove every balance from the postings',
+  );
   if (summary.rejected > 0) process.exitCode = 1;
 }
