@@ -1,6 +1,7 @@
 /** Reads a customer's unified profile: identities, order totals, consent, merge history. */
 import { sql } from 'kysely';
 import type { Store } from './database.js';
+import { findCustomerInsights, type CustomerInsights } from './customer-insights-repository.js';
 
 export interface CustomerProfile {
   id: string;
@@ -28,6 +29,8 @@ export interface CustomerProfile {
   predictions: CustomerPredictions | null;
   /** Churn risk of the last `patron churn score` run; null when the customer was never scored. */
   churn: CustomerChurn | null;
+  /** Segment and cluster, advocacy, send time and channel (each null until its first run). */
+  insights: CustomerInsights;
 }
 
 /** A customer's churn risk: calibrated probability, driver and the top reasons in plain words. */
@@ -147,6 +150,7 @@ export async function findCustomerProfile(
       db.selectFrom('clv_scores').selectAll().where('customer_id', '=', customerId).executeTakeFirst(),
       db.selectFrom('churn_scores').selectAll().where('customer_id', '=', customerId).executeTakeFirst(),
     ]);
+    const insights = await findCustomerInsights(store, customerId);
     const revenue = Number(orderAgg.revenue);
     const refunded = Number(refunds.refunded);
     return {
@@ -208,6 +212,7 @@ export async function findCustomerProfile(
             reasons: JSON.parse(churn.reasons) as CustomerChurn['reasons'],
           }
         : null,
+      insights,
     };
   }
   return null;
