@@ -7,9 +7,9 @@
  * | nps         |   0.25 | latest NPS answer: promoter (9–10) 1, passive (7–8) 0.4, detractor 0, none 0      |
  * | reviews     |   0.15 | (1 − e^(−n/2)) × positivity, positivity = (mean rating − 1) / 4                   |
  * | referrals   |   0.25 | 1 − e^(−(converted + 0.3 × unconverted))                                          |
- * | community   |   0.15 | 1 − e^(−(posts + helpful votes / 2) / 3)                                          |
- * | repeat      |   0.12 | 1 − e^(−(orders − 1) / 2)                                                         |
- * | breadth     |   0.08 | min(1, (categories − 1) / 3)                                                      |
+ * | community   |   0.20 | 1 − e^(−(posts + helpful votes / 2) / 3)                                          |
+ * | repeat      |   0.10 | 1 − e^(−(orders − 1) / 2)                                                         |
+ * | breadth     |   0.05 | min(1, (categories − 1) / 3)                                                      |
  *
  * score = 100 × Σ weight × component. The reasons are the components that contribute most, in words.
  * Ratings come from the review events themselves (not from text sentiment).
@@ -35,9 +35,9 @@ export const ADVOCACY_WEIGHTS = {
   nps: 0.25,
   reviews: 0.15,
   referrals: 0.25,
-  community: 0.15,
-  repeat: 0.12,
-  breadth: 0.08,
+  community: 0.2,
+  repeat: 0.1,
+  breadth: 0.05,
 } as const;
 
 export type AdvocacyComponent = keyof typeof ADVOCACY_WEIGHTS;
