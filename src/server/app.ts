@@ -15,6 +15,7 @@ import { problem } from './errors.js';
 import { authenticator, isObject, readJson } from './http.js';
 import { openApiDocument } from './openapi.js';
 import { segmentRoutes } from './routes/segments.js';
+import { textRoutes } from './routes/text.js';
 import { loyaltyProgrammeRoutes } from './routes/loyalty-programme.js';
 
 export interface AppDeps {
@@ -121,6 +122,7 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   segmentRoutes(app, deps, authenticate);
+  textRoutes(app, deps, authenticate);
   loyaltyProgrammeRoutes(app, deps, authenticate);
 
   app.get('/v1/openapi.json', (c) => c.json(openApiDocument()));

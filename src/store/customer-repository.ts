@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import type { Store } from './database.js';
 import { findCustomerInsights, type CustomerInsights } from './customer-insights-repository.js';
+import { customerTextProfile, type CustomerTextProfile } from './text-repository.js';
 
 export interface CustomerProfile {
   id: string;
@@ -31,6 +32,9 @@ export interface CustomerProfile {
   churn: CustomerChurn | null;
   /** Segment and cluster, advocacy, send time and channel (each null until its first run). */
   insights: CustomerInsights;
+
+  /** Sentiment and themes of the customer's analysed texts (`patron text analyze-store`); null without any. */
+  text: CustomerTextProfile | null;
 }
 
 /** A customer's churn risk: calibrated probability, driver and the top reasons in plain words. */
@@ -153,6 +157,7 @@ export async function findCustomerProfile(
     const insights = await findCustomerInsights(store, customerId);
     const revenue = Number(orderAgg.revenue);
     const refunded = Number(refunds.refunded);
+    const text = await customerTextProfile(store, customerId);
     return {
       id: customerId,
       userId: row.user_id,
@@ -213,6 +218,7 @@ export async function findCustomerProfile(
           }
         : null,
       insights,
+      text,
     };
   }
   return null;

@@ -13,6 +13,7 @@ import type { CustomerScore } from '../app/score-customers.js';
 import type { SegmentMembershipRow, SegmentRunRow, SegmentTransitionRow } from '../app/segments.js';
 import type { AdvocacyRow } from '../app/advocacy.js';
 import type { CustomerTimingRow, ReviewRequestRow, TimingRunRow } from '../app/timing.js';
+import type { TextAnalysisRow, TextThemeMentionRow } from '../app/text.js';
 
 export interface CustomersTable {
   id: string;
@@ -169,6 +170,12 @@ export type CustomerTimingTable = CustomerTimingRow;
 
 /** The review request due per delivered order: the use case's `ReviewRequestRow`. */
 export type ReviewRequestsTable = ReviewRequestRow;
+
+/** Analysed customer texts (`patron text analyze-store`): the use case's `TextAnalysisRow`. */
+export type TextAnalysesTable = TextAnalysisRow;
+
+/** Theme mentions of the analysed texts, for trends: the use case's `TextThemeMentionRow`. */
+export type TextThemeMentionsTable = TextThemeMentionRow;
 
 /** A message in the outbox (src/app/outbox.ts); `variables` is JSON text. */
 export interface OutboxMessagesTable {
@@ -474,6 +481,8 @@ export interface Database {
   timing_runs: TimingRunsTable;
   customer_timing: CustomerTimingTable;
   review_requests: ReviewRequestsTable;
+  text_analyses: TextAnalysesTable;
+  text_theme_mentions: TextThemeMentionsTable;
   outbox_messages: OutboxMessagesTable;
   outbox_attempts: OutboxAttemptsTable;
   experiments: ExperimentsTable;
