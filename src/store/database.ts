@@ -13,6 +13,7 @@ import type { CustomerScore } from '../app/score-customers.js';
 import type { SegmentMembershipRow, SegmentRunRow, SegmentTransitionRow } from '../app/segments.js';
 import type { AdvocacyRow } from '../app/advocacy.js';
 import type { CustomerTimingRow, ReviewRequestRow, TimingRunRow } from '../app/timing.js';
+import type { DecisionRow, HumanTaskRow, SignalRow } from '../app/decide.js';
 import type { TextAnalysisRow, TextThemeMentionRow } from '../app/text.js';
 
 export interface CustomersTable {
@@ -170,6 +171,21 @@ export type CustomerTimingTable = CustomerTimingRow;
 
 /** The review request due per delivered order: the use case's `ReviewRequestRow`. */
 export type ReviewRequestsTable = ReviewRequestRow;
+
+/** Every decision with its inputs, candidates, scores, reason and guardrail verdict (app/decide.ts). */
+export type DecisionsTable = DecisionRow;
+
+export type HumanTasksTable = HumanTaskRow;
+
+export interface DecisionOutcomesTable {
+  action_id: string;
+  segment: string;
+  trials: number;
+  responses: number;
+  updated_at: string;
+}
+
+export type DecisionSignalsTable = SignalRow;
 
 /** Analysed customer texts (`patron text analyze-store`): the use case's `TextAnalysisRow`. */
 export type TextAnalysesTable = TextAnalysisRow;
@@ -481,6 +497,10 @@ export interface Database {
   timing_runs: TimingRunsTable;
   customer_timing: CustomerTimingTable;
   review_requests: ReviewRequestsTable;
+  decisions: DecisionsTable;
+  human_tasks: HumanTasksTable;
+  decision_outcomes: DecisionOutcomesTable;
+  decision_signals: DecisionSignalsTable;
   text_analyses: TextAnalysesTable;
   text_theme_mentions: TextThemeMentionsTable;
   outbox_messages: OutboxMessagesTable;
