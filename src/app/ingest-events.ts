@@ -6,10 +6,11 @@
 import { randomBytes, createHash } from 'node:crypto';
 import { normalizeEvent, type NormalizedEvent, type ValidationIssue } from '../domain/events/normalize.js';
 import type { CurrencySettings } from '../domain/money/money.js';
-import { lookupKeys, resolveIdentities } from '../domain/profile/identity.js';
+import { lookupKeys, resolveIdentities, type Resolution } from '../domain/profile/identity.js';
 import type { Result } from '../domain/result.js';
 import { err, ok } from '../domain/result.js';
 import type { CustomerRowUpdate, EventBatchWriter, EventStore, ProfileFields } from './ports.js';
+import { updateSegmentsAfterEvents, type SegmentCause } from './segments.js';
 
 export interface EventIssue extends ValidationIssue {
   /** Position of the event in the batch (0-based). */
@@ -87,7 +88,46 @@ async function writeFresh(
     profiles: updates,
     receivedAt,
   });
+  if (w.segments) {
+    const { causes, mergedAway } = segmentCauses(fresh, resolution);
+    if (causes.length > 0 || mergedAway.length > 0)
+      await updateSegmentsAfterEvents(w.segments(), causes, mergedAway, receivedAt);
+  }
   return { accepted: fresh.length, duplicates: events.length - fresh.length };
+}
+
+/**
+ * The customers whose R/F/M the batch may have changed — an order, a refund or a cancellation,
+ * or a merge (the survivor gains the other's orders) — with the latest such event of each.
+ */
+export function segmentCauses(
+  events: readonly NormalizedEvent[],
+  resolution: Pick<Resolution, 'customerIds' | 'merges'>,
+): { causes: SegmentCause[]; mergedAway: string[] } {
+  const into = new Map<string, string>();
+  for (const m of resolution.merges) into.set(m.from, m.into);
+  const live = (id: string): string => {
+    let cur = id;
+    for (let n = into.get(cur), hops = 0; n !== undefined && hops < 100; n = into.get(cur), hops++) cur = n;
+    return cur;
+  };
+  const latest = new Map<string, SegmentCause>();
+  const note = (customerId: string, messageId: string, at: number): void => {
+    const prev = latest.get(customerId);
+    if (!prev || at >= prev.at) latest.set(customerId, { customerId, messageId, at });
+  };
+  events.forEach((e, i) => {
+    const moves = e.facts.some(
+      (f) =>
+        f.kind === 'order' ||
+        (f.kind === 'order_update' && (f.update === 'refunded' || f.update === 'cancelled')),
+    );
+    if (moves) note(live(resolution.customerIds[i] as string), e.messageId, Date.parse(e.timestamp));
+  });
+  for (const m of resolution.merges) note(live(m.into), m.messageId, Date.parse(m.at));
+  const mergedAway = [...into.keys()];
+  for (const id of mergedAway) latest.delete(id);
+  return { causes: [...latest.values()], mergedAway };
 }
 
 /** Latest email, phone, time zone and traits per customer, only where they differ from what is stored. */

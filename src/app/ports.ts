@@ -5,6 +5,7 @@
 import type { NormalizedEvent } from '../domain/events/normalize.js';
 import type { CurrencySettings } from '../domain/money/money.js';
 import type { IdentityKey, IdentityState, Resolution } from '../domain/profile/identity.js';
+import type { SegmentWriteTx } from './segments.js';
 
 export interface ProfileFields {
   readonly email: string | null;
@@ -34,6 +35,11 @@ export interface EventBatchWriter {
     profiles: ReadonlyMap<string, ProfileFields>;
   }>;
   write(batch: BatchWrite): Promise<void>;
+  /**
+   * Segment memberships inside this transaction, so that the customers whose orders or refunds the
+   * batch changed are re-scored with it (app/segments.ts `updateSegmentsAfterEvents`).
+   */
+  segments?(): SegmentWriteTx;
   /** Records an import's progress and rejected lines in the same transaction as its events. */
   recordImportChunk(progress: ImportProgress, rejects: readonly ImportReject[]): Promise<void>;
 }

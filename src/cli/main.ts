@@ -25,6 +25,14 @@ import { runTextAnalyze, runTextAnalyzeStore, runTextThemes, type ThemesFlags } 
 import { registerLoyaltyProgrammeCommands } from './commands/loyalty-programme.js';
 import { runChurnEvaluate, runChurnScore, runChurnTrain, runFeaturesExport } from './commands/churn.js';
 import {
+  runAdvocacyCompute,
+  runAdvocacyTop,
+  runSegmentsCompute,
+  runSegmentsRefresh,
+  runSegmentsTransitions,
+  runTimingCompute,
+} from './commands/segments.js';
+import {
   runBalance,
   runConfigSet,
   runConfigShow,
@@ -250,6 +258,67 @@ features
   .option('--json', 'print the summary as JSON')
   .action(async (o: { calibrationEnd: string; holdoutEnd: string; out: string; json?: boolean }) => {
     await withStore(globals(), (store) => runFeaturesExport(store, o));
+  });
+
+const segments = program.command('segments').description('RFM segments and behavioural clusters');
+segments
+  .command('compute')
+  .description('score RFM and cluster every customer; store memberships and record transitions')
+  .option(
+    '--as-of <date>',
+    'as of the end of this day (YYYY-MM-DD) or an ISO time (default: the last order day)',
+  )
+  .option('--seed <s>', 'random seed of the clustering', int('--seed'))
+  .option('--json', 'print the summary as JSON')
+  .action(async (o: { asOf?: string; seed?: number; json?: boolean }) => {
+    await withStore(globals(), (store) => runSegmentsCompute(store, o));
+  });
+segments
+  .command('refresh')
+  .description('re-score recency with the kept boundaries and record time-driven transitions (run daily)')
+  .option('--as-of <date>', 'as of this day’s end (YYYY-MM-DD) or an ISO time (default: now)')
+  .option('--json', 'print the summary as JSON')
+  .action(async (o: { asOf?: string; json?: boolean }) => {
+    await withStore(globals(), (store) => runSegmentsRefresh(store, o));
+  });
+segments
+  .command('transitions')
+  .description('segment transitions since a time')
+  .requiredOption('--since <time>', 'ISO time or YYYY-MM-DD')
+  .option('--from <segment>', 'only moves out of this segment')
+  .option('--to <segment>', 'only moves into this segment')
+  .option('--limit <n>', 'at most this many', int('--limit'), 1000)
+  .option('--json', 'print as JSON')
+  .action(async (o: { since: string; from?: string; to?: string; limit: number; json?: boolean }) => {
+    await withStore(globals(), (store) => runSegmentsTransitions(store, o));
+  });
+
+const advocacy = program.command('advocacy').description('advocacy scores');
+advocacy
+  .command('compute')
+  .description("score every customer's advocacy (NPS, reviews, referrals, community, repeat, breadth)")
+  .option('--json', 'print the summary as JSON')
+  .action(async (o: { json?: boolean }) => {
+    await withStore(globals(), (store) => runAdvocacyCompute(store, o));
+  });
+advocacy
+  .command('top')
+  .description('the customers most likely to advocate, with reasons')
+  .option('--limit <n>', 'how many', int('--limit'), 20)
+  .option('--json', 'print as JSON')
+  .action(async (o: { limit: number; json?: boolean }) => {
+    await withStore(globals(), (store) => runAdvocacyTop(store, o));
+  });
+
+const timing = program.command('timing').description('send time, channel and review-request timing');
+timing
+  .command('compute')
+  .description(
+    "every customer's hours of the week, best send time and channel; review request per delivered order",
+  )
+  .option('--json', 'print the summary as JSON')
+  .action(async (o: { json?: boolean }) => {
+    await withStore(globals(), (store) => runTimingCompute(store, o));
   });
 
 const loyalty = program

@@ -14,6 +14,7 @@ import { formatIssuePath } from '../domain/events/normalize.js';
 import { problem } from './errors.js';
 import { authenticator, isObject, readJson } from './http.js';
 import { openApiDocument } from './openapi.js';
+import { segmentRoutes } from './routes/segments.js';
 import { loyaltyRoutes, type LoyaltyRouteExtensions } from './routes/loyalty.js';
 import { decisionRoutes } from './routes/decisions.js';
 import { textRoutes } from './routes/text.js';
@@ -124,6 +125,7 @@ export function createApp(deps: AppDeps): Hono {
     return c.json(profile);
   });
 
+  segmentRoutes(app, deps, authenticate);
   loyaltyRoutes(app, deps, authenticate, deps.loyalty);
   decisionRoutes(app, deps, authenticate);
   textRoutes(app, deps, authenticate);

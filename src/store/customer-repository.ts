@@ -1,6 +1,7 @@
 /** Reads a customer's unified profile: identities, order totals, consent, merge history. */
 import { sql } from 'kysely';
 import type { Store } from './database.js';
+import { findCustomerInsights, type CustomerInsights } from './customer-insights-repository.js';
 import { customerTextProfile, type CustomerTextProfile } from './text-repository.js';
 
 export interface CustomerProfile {
@@ -29,6 +30,9 @@ export interface CustomerProfile {
   predictions: CustomerPredictions | null;
   /** Churn risk of the last `patron churn score` run; null when the customer was never scored. */
   churn: CustomerChurn | null;
+  /** Segment and cluster, advocacy, send time and channel (each null until its first run). */
+  insights: CustomerInsights;
+
   /** Sentiment and themes of the customer's analysed texts (`patron text analyze-store`); null without any. */
   text: CustomerTextProfile | null;
 }
@@ -150,6 +154,7 @@ export async function findCustomerProfile(
       db.selectFrom('clv_scores').selectAll().where('customer_id', '=', customerId).executeTakeFirst(),
       db.selectFrom('churn_scores').selectAll().where('customer_id', '=', customerId).executeTakeFirst(),
     ]);
+    const insights = await findCustomerInsights(store, customerId);
     const revenue = Number(orderAgg.revenue);
     const refunded = Number(refunds.refunded);
     const text = await customerTextProfile(store, customerId);
@@ -212,6 +217,7 @@ export async function findCustomerProfile(
             reasons: JSON.parse(churn.reasons) as CustomerChurn['reasons'],
           }
         : null,
+      insights,
       text,
     };
   }

@@ -10,6 +10,9 @@ import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from
 import pg from 'pg';
 import type { ChurnModelRow, ChurnScoreRow } from '../app/churn.js';
 import type { CustomerScore } from '../app/score-customers.js';
+import type { SegmentMembershipRow, SegmentRunRow, SegmentTransitionRow } from '../app/segments.js';
+import type { AdvocacyRow } from '../app/advocacy.js';
+import type { CustomerTimingRow, ReviewRequestRow, TimingRunRow } from '../app/timing.js';
 import type { DecisionRow, HumanTaskRow, SignalRow } from '../app/decide.js';
 import type { TextAnalysisRow, TextThemeMentionRow } from '../app/text.js';
 
@@ -147,6 +150,27 @@ export type ChurnModelsTable = ChurnModelRow;
 
 /** Each customer's latest churn score (`patron churn score`): the use case's `ChurnScoreRow`. */
 export type ChurnScoresTable = ChurnScoreRow;
+
+/** Segmentation runs (`patron segments compute`): the use case's `SegmentRunRow`. */
+export type SegmentRunsTable = SegmentRunRow;
+
+/** Each customer's current RFM membership: the use case's `SegmentMembershipRow`. */
+export type CustomerSegmentsTable = SegmentMembershipRow;
+
+/** Every segment move (from, to, at, cause): the use case's `SegmentTransitionRow`. */
+export type SegmentTransitionsTable = SegmentTransitionRow;
+
+/** Advocacy scores (`patron advocacy compute`): the use case's `AdvocacyRow`. */
+export type CustomerAdvocacyTable = AdvocacyRow;
+
+/** Send-time runs (`patron timing compute`): store pattern, prior strength, time-to-value. */
+export type TimingRunsTable = TimingRunRow;
+
+/** Each customer's send time and channel: the use case's `CustomerTimingRow`. */
+export type CustomerTimingTable = CustomerTimingRow;
+
+/** The review request due per delivered order: the use case's `ReviewRequestRow`. */
+export type ReviewRequestsTable = ReviewRequestRow;
 
 /** Every decision with its inputs, candidates, scores, reason and guardrail verdict (app/decide.ts). */
 export type DecisionsTable = DecisionRow;
@@ -466,6 +490,13 @@ export interface Database {
   clv_scores: ClvScoresTable;
   churn_models: ChurnModelsTable;
   churn_scores: ChurnScoresTable;
+  segment_runs: SegmentRunsTable;
+  customer_segments: CustomerSegmentsTable;
+  segment_transitions: SegmentTransitionsTable;
+  customer_advocacy: CustomerAdvocacyTable;
+  timing_runs: TimingRunsTable;
+  customer_timing: CustomerTimingTable;
+  review_requests: ReviewRequestsTable;
   decisions: DecisionsTable;
   human_tasks: HumanTasksTable;
   decision_outcomes: DecisionOutcomesTable;

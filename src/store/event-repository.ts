@@ -10,6 +10,7 @@ import type { Insertable, Updateable } from 'kysely';
 import type { ConsentsTable, CustomersTable, DialectName, OrderUpdatesTable, Store } from './database.js';
 import { bumpIdentityGeneration, IdentityCache, readIdentityGeneration } from './identity-cache.js';
 import { chunks, inList, insertMany, writeTransaction, type Tx } from './transaction.js';
+import { segmentWriteTx } from './segment-repository.js';
 
 /** Tables whose rows belong to a customer and move with them when two customers merge. */
 const CUSTOMER_OWNED = ['events', 'orders', 'order_updates'] as const;
@@ -115,6 +116,8 @@ function batchWriter(
       await writeBatch(tx, dialect, batch);
       written.push(batch);
     },
+
+    segments: () => segmentWriteTx(tx, dialect),
 
     async recordImportChunk(progress, rejects) {
       await tx

@@ -109,6 +109,10 @@ export interface CustomerTruth {
   readonly dealSeeker: boolean;
   readonly preferredHour: number;
   readonly emailOpenRate: number;
+  /** Posts in the community (`Community Posted`) while active. */
+  readonly communityMember: boolean;
+  /** Latent satisfaction in [0, 1] (Beta(5, 2)); baseline NPS answers are round(10 × happiness + N(0, 1.2)). */
+  readonly happiness: number;
   readonly treatments: readonly Treatment[];
 }
 
@@ -930,6 +934,8 @@ export function createSimulator(options: SimulatorOptions): Simulator {
       dealSeeker: c.dealSeeker,
       preferredHour: c.preferredHour,
       emailOpenRate: c.emailOpenRate,
+      communityMember: c.communityMember,
+      happiness: c.happiness,
       treatments: [...st.treatments],
     };
   }
