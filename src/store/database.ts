@@ -146,6 +146,59 @@ export type ChurnModelsTable = ChurnModelRow;
 /** Each customer's latest churn score (`patron churn score`): the use case's `ChurnScoreRow`. */
 export type ChurnScoresTable = ChurnScoreRow;
 
+/** A recommender training run (`patron recommend train`); params and stats are JSON. */
+export interface RecommendModelsTable {
+  id: string;
+  trained_at: string;
+  as_of: string;
+  params: string;
+  stats: string;
+}
+
+/** The products the recommender knows, with their popularity (rank 0 = most popular). */
+export interface RecommendProductsTable {
+  product_id: string;
+  name: string | null;
+  category: string | null;
+  price_minor: number | null;
+  buyers: number;
+  recent_buyers: number;
+  popularity_rank: number;
+}
+
+/** Top-K neighbours per product; kind co_purchase | bought_together | content; rank 0 = best. */
+export interface ItemSimilaritiesTable {
+  product_id: string;
+  kind: string;
+  rank: number;
+  neighbor_id: string;
+  score: number;
+  support: number;
+}
+
+/** Learned re-purchase interval per product (source product | category). */
+export interface ReplenishmentIntervalsTable {
+  product_id: string;
+  category: string | null;
+  interval_days: number;
+  source: string;
+  typical_quantity: number;
+  repeat_customers: number;
+  gaps: number;
+  q1_days: number;
+  q3_days: number;
+}
+
+/** Each customer's cycled products as of the training run: days are YYYY-MM-DD. */
+export interface CustomerReplenishmentTable {
+  customer_id: string;
+  product_id: string;
+  last_purchased_on: string;
+  last_quantity: number;
+  interval_days: number;
+  run_out_on: string;
+}
+
 export interface Database {
   customers: CustomersTable;
   identities: IdentitiesTable;
@@ -162,6 +215,11 @@ export interface Database {
   clv_scores: ClvScoresTable;
   churn_models: ChurnModelsTable;
   churn_scores: ChurnScoresTable;
+  recommend_models: RecommendModelsTable;
+  recommend_products: RecommendProductsTable;
+  item_similarities: ItemSimilaritiesTable;
+  replenishment_intervals: ReplenishmentIntervalsTable;
+  customer_replenishment: CustomerReplenishmentTable;
 }
 
 export type DialectName = 'sqlite' | 'postgres';
