@@ -94,14 +94,24 @@ async function storeBench(): Promise<void> {
   await migrateToLatest(store);
   const [log, loadS] = await time(() => loadInteractionLog(store));
   const cached = { load: async () => log };
-  const [trained, trainS] = await time(() => trainRecommendations(cached, recommendStore(store), { now: new Date() }));
+  const [trained, trainS] = await time(() =>
+    trainRecommendations(cached, recommendStore(store), { now: new Date() }),
+  );
   if (!trained.ok) throw new Error(trained.error.message);
   const [evaluation, evalS] = await time(() => evaluateRecommendationModels(cached));
   if (!evaluation.ok) throw new Error(evaluation.error.message);
   console.log(`\nSynthetic store: ${customers.toLocaleString('en-US')} customers, seed ${seed} (${dir})\n`);
   table([
-    { step: 'load interaction log (SQLite)', rows: log.purchases.item.length + log.views.item.length, seconds: loadS },
-    { step: 'train + store (recommend train)', rows: trained.value.neighbourRows.co_purchase, seconds: trainS },
+    {
+      step: 'load interaction log (SQLite)',
+      rows: log.purchases.item.length + log.views.item.length,
+      seconds: loadS,
+    },
+    {
+      step: 'train + store (recommend train)',
+      rows: trained.value.neighbourRows.co_purchase,
+      seconds: trainS,
+    },
     { step: 'offline evaluation', rows: evaluation.value.testCustomers, seconds: evalS },
   ]);
   const e = evaluation.value;
@@ -131,7 +141,11 @@ async function storeBench(): Promise<void> {
     const errs = learned.map((i) => Number(i.interval_days) - (spec.replenishmentDays ?? 0));
     const med = (xs: number[]): number => {
       const s = [...xs].sort((a, b) => a - b);
-      return s.length === 0 ? NaN : s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+      return s.length === 0
+        ? NaN
+        : s.length % 2
+          ? s[s.length >> 1]!
+          : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
     };
     const own = learned.filter((i) => i.source === 'product').length;
     return {
@@ -141,7 +155,12 @@ async function storeBench(): Promise<void> {
       'with interval (own / category)': `${own} / ${learned.length - own}`,
       'median learned': learned.length ? med(learned.map((i) => Number(i.interval_days))) : '—',
       'median error': spec.replenishmentDays === null ? '—' : errs.length ? med(errs) : '—',
-      'mean abs error': spec.replenishmentDays === null ? '—' : errs.length ? errs.reduce((s, x) => s + Math.abs(x), 0) / errs.length : '—',
+      'mean abs error':
+        spec.replenishmentDays === null
+          ? '—'
+          : errs.length
+            ? errs.reduce((s, x) => s + Math.abs(x), 0) / errs.length
+            : '—',
     };
   });
   console.log(
@@ -151,7 +170,9 @@ async function storeBench(): Promise<void> {
 
   // Request latency, in process.
   const keys = apiKeyStore(store);
-  const secret = (await createApiKey(keys, { name: 'bench', scopes: ['read'], now: new Date().toISOString() })).secret;
+  const secret = (
+    await createApiKey(keys, { name: 'bench', scopes: ['read'], now: new Date().toISOString() })
+  ).secret;
   const app = createApp({
     store,
     events: eventStore(store),
@@ -161,9 +182,9 @@ async function storeBench(): Promise<void> {
     maxBodyBytes: 500_000,
     log: () => {},
   });
-  const users = (await store.db.selectFrom('customers').select('user_id').where('user_id', 'is not', null).execute()).map(
-    (r) => r.user_id as string,
-  );
+  const users = (
+    await store.db.selectFrom('customers').select('user_id').where('user_id', 'is not', null).execute()
+  ).map((r) => r.user_id as string);
   const rng = createRandom(seed);
   const placements = ['post_purchase', 'email', 'home'];
   const requests = Number(args.requests);
@@ -181,7 +202,9 @@ async function storeBench(): Promise<void> {
   }
   lat.sort((a, b) => a - b);
   const q = (p: number): number => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]!;
-  console.log(`GET /v1/customers/{id}/recommendations, ${requests} requests in process after 200 warm-up (ms):\n`);
+  console.log(
+    `GET /v1/customers/{id}/recommendations, ${requests} requests in process after 200 warm-up (ms):\n`,
+  );
   table([{ p50: q(0.5), p95: q(0.95), p99: q(0.99), max: lat[lat.length - 1]! }]);
   await store.close();
 }
@@ -198,9 +221,15 @@ async function scale(): Promise<void> {
     const c = log.purchases.customer;
     return itemSimilarities(basketsFromEntries(nProducts, c, log.purchases.item), opts);
   });
-  const [, fbtS] = await time(() => itemSimilarities(basketsFromEntries(nProducts, log.purchases.order, log.purchases.item), opts));
+  const [, fbtS] = await time(() =>
+    itemSimilarities(basketsFromEntries(nProducts, log.purchases.order, log.purchases.item), opts),
+  );
   const [repl, replS] = await time(() =>
-    learnReplenishment(log.purchases, nProducts, log.products.map((x) => x.category)),
+    learnReplenishment(
+      log.purchases,
+      nProducts,
+      log.products.map((x) => x.category),
+    ),
   );
   console.log(
     `\nIn memory: ${nCustomers.toLocaleString('en-US')} customers, ${nOrders.toLocaleString('en-US')} orders, ${log.purchases.item.length.toLocaleString('en-US')} order lines, ${nProducts} products\n`,
@@ -215,10 +244,17 @@ async function scale(): Promise<void> {
 }
 
 /** N customers, M orders over two years: 1–3 preferred categories, 1–4 lines per order. */
-function syntheticLog(nCustomers: number, nOrders: number, nProducts: number, rng: ReturnType<typeof createRandom>): InteractionLog {
+function syntheticLog(
+  nCustomers: number,
+  nOrders: number,
+  nProducts: number,
+  rng: ReturnType<typeof createRandom>,
+): InteractionLog {
   const cats = categorySpecs.map((c) => c.name);
   const productCat = Int32Array.from({ length: nProducts }, (_, i) => i % cats.length);
-  const byCat = cats.map((_, c) => Array.from({ length: nProducts }, (_, i) => i).filter((i) => productCat[i] === c));
+  const byCat = cats.map((_, c) =>
+    Array.from({ length: nProducts }, (_, i) => i).filter((i) => productCat[i] === c),
+  );
   const weight = byCat.map((items) => items.map(() => 0.05 + rng.gamma(0.8, 1)));
   const cum = weight.map((w) => w.reduce<number[]>((acc, x) => [...acc, (acc[acc.length - 1] ?? 0) + x], []));
   const pick = (c: number): number => {
@@ -244,7 +280,10 @@ function syntheticLog(nCustomers: number, nOrders: number, nProducts: number, rn
   const perCustomer = nOrders / nCustomers;
   for (let c = 0; c < nCustomers && o < nOrders; c++) {
     const prefs = [rng.int(cats.length), rng.int(cats.length), rng.int(cats.length)].slice(0, 1 + rng.int(3));
-    const orders = c === nCustomers - 1 ? nOrders - o : Math.max(1, Math.round(rng.gamma(2, 2 / perCustomer) * perCustomer * perCustomer / 2));
+    const orders =
+      c === nCustomers - 1
+        ? nOrders - o
+        : Math.max(1, Math.round((rng.gamma(2, 2 / perCustomer) * perCustomer * perCustomer) / 2));
     const staple = pick(prefs[0]!);
     const gap = 20 + rng.int(60);
     let d = rng.int(365);
@@ -252,7 +291,10 @@ function syntheticLog(nCustomers: number, nOrders: number, nProducts: number, rn
       const lines = 1 + rng.int(4);
       const seen = new Set<number>();
       for (let l = 0; l < lines && n < cap; l++) {
-        const it = l === 0 && rng.chance(0.5) ? staple : pick(rng.chance(0.8) ? prefs[rng.int(prefs.length)]! : rng.int(cats.length));
+        const it =
+          l === 0 && rng.chance(0.5)
+            ? staple
+            : pick(rng.chance(0.8) ? prefs[rng.int(prefs.length)]! : rng.int(cats.length));
         if (seen.has(it)) continue;
         seen.add(it);
         customer[n] = c;
@@ -265,7 +307,12 @@ function syntheticLog(nCustomers: number, nOrders: number, nProducts: number, rn
     }
   }
   return {
-    products: Array.from({ length: nProducts }, (_, i) => ({ productId: `p${i}`, name: null, category: cats[productCat[i]!]!, priceMinor: null })),
+    products: Array.from({ length: nProducts }, (_, i) => ({
+      productId: `p${i}`,
+      name: null,
+      category: cats[productCat[i]!]!,
+      priceMinor: null,
+    })),
     customerIds: [],
     purchases: {
       customer: customer.subarray(0, n),

@@ -7,7 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import type { InteractionLog } from '../domain/models/recommend/history.js';
 import { customerRanges } from '../domain/models/recommend/history.js';
-import { evaluateRecommendations, type RecommendationEvaluation } from '../domain/models/recommend/evaluate.js';
+import {
+  evaluateRecommendations,
+  type RecommendationEvaluation,
+} from '../domain/models/recommend/evaluate.js';
 import {
   DEFAULT_RECOMMENDER_PARAMS,
   trainRecommender,
@@ -25,7 +28,15 @@ import {
 import { customerReplenishment, type ReplenishmentItem } from '../domain/models/recommend/replenishment.js';
 import type { NeighbourLists } from '../domain/models/recommend/similarity.js';
 import { err, ok, type Result } from '../domain/result.js';
-import type { RecommenderSnapshot, RecommendStore, RecommenderCatalog } from '../store/recommend-repository.js';
+import {
+  replenishmentAsOf,
+  type RecommenderCatalog,
+  type RecommenderSnapshot,
+  type RecommendStore,
+  type ReplenishmentDue,
+} from '../store/recommend-repository.js';
+
+export type { ReplenishmentDue };
 
 const DAY_MS = 86_400_000;
 const dayOf = (d: Date): number => Math.floor(d.getTime() / DAY_MS);
@@ -69,7 +80,11 @@ export interface TrainSummary {
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
-  return s.length === 0 ? NaN : s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+  return s.length === 0
+    ? NaN
+    : s.length % 2
+      ? (s[m] as number)
+      : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
 
 function parseDayOption(asOf: string | undefined): Result<number | null, RecommendError> {
@@ -122,7 +137,12 @@ export function snapshotRows(
           },
         ],
   );
-  const lookup = new Map(intervals.map((r) => [r.product_id, { intervalDays: r.interval_days, typicalQuantity: r.typical_quantity }]));
+  const lookup = new Map(
+    intervals.map((r) => [
+      r.product_id,
+      { intervalDays: r.interval_days, typicalQuantity: r.typical_quantity },
+    ]),
+  );
   const customerRows: RecommenderSnapshot['customerReplenishment'][number][] = [];
   const ranges = customerRanges(log.purchases.customer, log.customerIds.length);
   for (let c = 0; c < log.customerIds.length; c++) {
@@ -130,10 +150,19 @@ export function snapshotRows(
     for (let e = ranges[c] as number; e < (ranges[c + 1] as number); e++) {
       const id = products[log.purchases.item[e] as number]!.productId;
       if (lookup.has(id))
-        purchases.push({ productId: id, day: log.purchases.day[e] as number, quantity: log.purchases.quantity[e] as number });
+        purchases.push({
+          productId: id,
+          day: log.purchases.day[e] as number,
+          quantity: log.purchases.quantity[e] as number,
+        });
     }
     if (purchases.length === 0) continue;
-    for (const r of customerReplenishment(purchases, lookup, model.replenishment.quantityElasticity, model.asOfDay))
+    for (const r of customerReplenishment(
+      purchases,
+      lookup,
+      model.replenishment.quantityElasticity,
+      model.asOfDay,
+    ))
       customerRows.push({
         customer_id: log.customerIds[c] as string,
         product_id: r.productId,
@@ -188,7 +217,9 @@ export async function trainRecommendations(
   const asOf = parseDayOption(options.asOf);
   if (!asOf.ok) return asOf;
   const t0 = performance.now();
-  const log = await source.load(asOf.value === null ? {} : { before: `${dayText(asOf.value + 1)}T00:00:00.000Z` });
+  const log = await source.load(
+    asOf.value === null ? {} : { before: `${dayText(asOf.value + 1)}T00:00:00.000Z` },
+  );
   const t1 = performance.now();
   if (log.purchases.item.length === 0)
     return err({ type: 'InsufficientData', message: 'No order lines with a product id to learn from.' });
@@ -210,7 +241,11 @@ export async function trainRecommendations(
     customers: log.customerIds.length,
     purchaseLines: log.purchases.item.length,
     views: log.views.item.length,
-    neighbourRows: { co_purchase: count('co_purchase'), bought_together: count('bought_together'), content: count('content') },
+    neighbourRows: {
+      co_purchase: count('co_purchase'),
+      bought_together: count('bought_together'),
+      content: count('content'),
+    },
     replenishment: {
       products: rows.intervals.length,
       fromCategory: rows.intervals.filter((r) => r.source === 'category').length,
@@ -259,20 +294,10 @@ export interface CustomerRecommendations {
   readonly items: RecommendedProduct[];
 }
 
-/** A customer's cycled product as the API returns it (days as YYYY-MM-DD). */
-export interface ReplenishmentDue {
-  readonly productId: string;
-  readonly name: string | null;
-  readonly category: string | null;
-  readonly lastPurchasedOn: string;
-  readonly lastQuantity: number;
-  readonly intervalDays: number;
-  readonly runOutOn: string;
-  readonly daysLeft: number;
-  readonly status: ReplenishmentItem['status'];
-}
-
-function rankingSource(catalog: RecommenderCatalog, rows: Awaited<ReturnType<RecommendStore['neighbours']>>): RankingSource {
+function rankingSource(
+  catalog: RecommenderCatalog,
+  rows: Awaited<ReturnType<RecommendStore['neighbours']>>,
+): RankingSource {
   const lists = new Map<string, Array<{ productId: string; score: number }>>();
   for (const r of rows) {
     const key = `${r.kind}|${r.product_id}`;
@@ -284,7 +309,13 @@ function rankingSource(catalog: RecommenderCatalog, rows: Awaited<ReturnType<Rec
     product: (id) => {
       const p = catalog.products.get(id);
       return p
-        ? { productId: p.product_id, name: p.name, category: p.category, priceMinor: p.price_minor, buyers: p.buyers }
+        ? {
+            productId: p.product_id,
+            name: p.name,
+            category: p.category,
+            priceMinor: p.price_minor,
+            buyers: p.buyers,
+          }
         : undefined;
     },
     neighbours: (id, kind) => lists.get(`${kind}|${id}`) ?? [],
@@ -306,21 +337,6 @@ function replenishmentOf(
   return customerReplenishment(purchases, lookup, catalog.quantityElasticity, asOfDay);
 }
 
-function dueView(catalog: RecommenderCatalog, r: ReplenishmentItem, asOfDay: number): ReplenishmentDue {
-  const p = catalog.products.get(r.productId);
-  return {
-    productId: r.productId,
-    name: p?.name ?? null,
-    category: p?.category ?? null,
-    lastPurchasedOn: dayText(r.lastPurchasedDay),
-    lastQuantity: r.lastQuantity,
-    intervalDays: r.intervalDays,
-    runOutOn: dayText(r.runOutDay),
-    daysLeft: r.runOutDay - asOfDay,
-    status: r.status,
-  };
-}
-
 const HISTORY_ITEMS = 30;
 const VIEW_ITEMS = 20;
 
@@ -332,7 +348,8 @@ export async function recommendForCustomer(
   now: Date,
 ): Promise<Result<CustomerRecommendations, RecommendError>> {
   const [catalog, customerId] = await Promise.all([store.catalog(), store.resolveCustomer(idOrUserId)]);
-  if (customerId === null) return err({ type: 'NotFound', message: `No customer with id or userId "${idOrUserId}".` });
+  if (customerId === null)
+    return err({ type: 'NotFound', message: `No customer with id or userId "${idOrUserId}".` });
   if (catalog === null) return err(NO_MODEL);
   const activity = await store.activity(customerId);
   const asOfDay = dayOf(now);
@@ -369,7 +386,12 @@ export async function recommendForCustomer(
       const { reason } = r;
       const shown =
         reason.type === 'running_low'
-          ? { type: reason.type, productId: reason.productId, text: reason.text, runOutOn: dayText(reason.runOutDay) }
+          ? {
+              type: reason.type,
+              productId: reason.productId,
+              text: reason.text,
+              runOutOn: dayText(reason.runOutDay),
+            }
           : reason;
       return { ...r, score: Math.round(r.score * 1e4) / 1e4, reason: shown };
     }),
@@ -389,7 +411,10 @@ export async function frequentlyBoughtTogether(
   return ok({
     orderId,
     modelVersion: catalog.modelId,
-    items: boughtTogether(source, order.productIds, limit).map((r) => ({ ...r, score: Math.round(r.score * 1e4) / 1e4 })),
+    items: boughtTogether(source, order.productIds, limit).map((r) => ({
+      ...r,
+      score: Math.round(r.score * 1e4) / 1e4,
+    })),
   });
 }
 
@@ -404,13 +429,14 @@ export async function replenishmentForCustomer(
   asOf: Date,
 ): Promise<Result<{ customerId: string; asOf: string; items: ReplenishmentDue[] }, RecommendError>> {
   const [catalog, customerId] = await Promise.all([store.catalog(), store.resolveCustomer(idOrUserId)]);
-  if (customerId === null) return err({ type: 'NotFound', message: `No customer with id or userId "${idOrUserId}".` });
+  if (customerId === null)
+    return err({ type: 'NotFound', message: `No customer with id or userId "${idOrUserId}".` });
   if (catalog === null) return err(NO_MODEL);
   const activity = await store.activity(customerId, 0);
   const asOfDay = dayOf(asOf);
   return ok({
     customerId,
     asOf: dayText(asOfDay),
-    items: replenishmentOf(catalog, activity.purchases, asOfDay).map((r) => dueView(catalog, r, asOfDay)),
+    items: replenishmentAsOf(catalog, activity.purchases, asOfDay),
   });
 }

@@ -114,7 +114,12 @@ export function createApp(deps: AppDeps): Hono {
     const auth = await authenticate(c, 'read');
     if (!auth.ok) return auth.response;
     const currency = await deps.settings.currencySettings();
-    const profile = await findCustomerProfile(deps.store, c.req.param('id'), currency.baseCurrency);
+    const profile = await findCustomerProfile(
+      deps.store,
+      c.req.param('id'),
+      currency.baseCurrency,
+      deps.now(),
+    );
     if (!profile) return problem(c, 404, `No customer with id or userId "${c.req.param('id')}".`);
     return c.json(profile);
   });

@@ -1,6 +1,7 @@
 /** Reads a customer's unified profile: identities, order totals, consent, merge history. */
 import { sql } from 'kysely';
 import type { Store } from './database.js';
+import { findCustomerReplenishment, type ReplenishmentDue } from './recommend-repository.js';
 
 export interface CustomerProfile {
   id: string;
@@ -28,6 +29,8 @@ export interface CustomerProfile {
   predictions: CustomerPredictions | null;
   /** Churn risk of the last `patron churn score` run; null when the customer was never scored. */
   churn: CustomerChurn | null;
+  /** Products bought on a cycle, run-out day and status as of now; null before `patron recommend train`. */
+  replenishment: { asOf: string; modelVersion: string; items: ReplenishmentDue[] } | null;
 }
 
 /** A customer's churn risk: calibrated probability, driver and the top reasons in plain words. */
@@ -73,6 +76,7 @@ export async function findCustomerProfile(
   store: Store,
   idOrUserId: string,
   baseCurrency: string,
+  now: Date = new Date(),
 ): Promise<CustomerProfile | null> {
   const db = store.db;
   let id: string | undefined = (
@@ -147,6 +151,7 @@ export async function findCustomerProfile(
       db.selectFrom('clv_scores').selectAll().where('customer_id', '=', customerId).executeTakeFirst(),
       db.selectFrom('churn_scores').selectAll().where('customer_id', '=', customerId).executeTakeFirst(),
     ]);
+    const replenishment = await findCustomerReplenishment(store, customerId, now);
     const revenue = Number(orderAgg.revenue);
     const refunded = Number(refunds.refunded);
     return {
@@ -208,6 +213,7 @@ export async function findCustomerProfile(
             reasons: JSON.parse(churn.reasons) as CustomerChurn['reasons'],
           }
         : null,
+      replenishment,
     };
   }
   return null;

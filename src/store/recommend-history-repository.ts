@@ -31,7 +31,10 @@ interface ViewRow {
 }
 
 /** Loads the interaction log of everything strictly before `before` (ISO UTC; default everything). */
-export async function loadInteractionLog(store: Store, options: { before?: string } = {}): Promise<InteractionLog> {
+export async function loadInteractionLog(
+  store: Store,
+  options: { before?: string } = {},
+): Promise<InteractionLog> {
   const before = options.before ?? '9999-12-31T23:59:59.999Z';
   const lines = await sql<LineRow>`
     select o.customer_id, o.order_id, o.placed_at, l.product_id, max(l.name) as name,
@@ -57,7 +60,14 @@ export async function loadInteractionLog(store: Store, options: { before?: strin
 function buildInteractionLog(lines: readonly LineRow[], views: readonly ViewRow[]): InteractionLog {
   const productIndex = new Map<string, number>();
   const products: Array<{ item: CatalogItem; at: string }> = [];
-  const item = (id: string, at: string, name: string | null, category: string | null, price: number | null, fromOrder: boolean): number => {
+  const item = (
+    id: string,
+    at: string,
+    name: string | null,
+    category: string | null,
+    price: number | null,
+    fromOrder: boolean,
+  ): number => {
     let i = productIndex.get(id);
     if (i === undefined) {
       i = products.length;
@@ -113,7 +123,14 @@ function buildInteractionLog(lines: readonly LineRow[], views: readonly ViewRow[
       lastOrder = r.order_id;
     }
     po[k] = orderIds.length - 1;
-    pi[k] = item(r.product_id, r.placed_at, r.name, r.category, r.price === null ? null : Number(r.price), true);
+    pi[k] = item(
+      r.product_id,
+      r.placed_at,
+      r.name,
+      r.category,
+      r.price === null ? null : Number(r.price),
+      true,
+    );
     pd[k] = day(r.placed_at);
     pq[k] = Math.max(1, Number(r.quantity));
   }
@@ -133,7 +150,14 @@ function buildInteractionLog(lines: readonly LineRow[], views: readonly ViewRow[
     const c = vcRaw[k] as number;
     const at = count[c]!++;
     vc[at] = c;
-    vi[at] = item(String(v.product_id), v.timestamp, v.name === null ? null : String(v.name), v.category === null ? null : String(v.category), null, false);
+    vi[at] = item(
+      String(v.product_id),
+      v.timestamp,
+      v.name === null ? null : String(v.name),
+      v.category === null ? null : String(v.category),
+      null,
+      false,
+    );
     vd[at] = day(v.timestamp);
   }
   return {

@@ -13,7 +13,8 @@ import type {
   ReplenishmentIntervalsTable,
   Store,
 } from './database.js';
-import { dayNumber } from './order-history-repository.js';
+import { customerReplenishment, type ReplenishmentItem } from '../domain/models/recommend/replenishment.js';
+import { dayNumber, dayString } from './order-history-repository.js';
 import { inList, insertMany, writeTransaction } from './transaction.js';
 
 export interface RecommenderSnapshot {
@@ -36,8 +37,84 @@ export interface RecommenderCatalog {
 }
 
 export interface CustomerActivity {
-  readonly purchases: Array<{ productId: string; day: number; quantity: number; orderId: string; placedAt: string }>;
+  readonly purchases: Array<{
+    productId: string;
+    day: number;
+    quantity: number;
+    orderId: string;
+    placedAt: string;
+  }>;
   readonly views: Array<{ productId: string; day: number }>;
+}
+
+/** A customer's cycled product as the API and the profile show it (days as YYYY-MM-DD). */
+export interface ReplenishmentDue {
+  readonly productId: string;
+  readonly name: string | null;
+  readonly category: string | null;
+  readonly lastPurchasedOn: string;
+  readonly lastQuantity: number;
+  readonly intervalDays: number;
+  readonly runOutOn: string;
+  /** Days from the as-of day to the run-out (negative: overdue). */
+  readonly daysLeft: number;
+  /** upcoming | due (from 7 days before the run-out to one interval after) | lapsed */
+  readonly status: ReplenishmentItem['status'];
+}
+
+/** A customer's cycled products with their run-out days as of a day (live from their orders). */
+export function replenishmentAsOf(
+  catalog: RecommenderCatalog,
+  purchases: ReadonlyArray<{ productId: string; day: number; quantity: number }>,
+  asOfDay: number,
+): ReplenishmentDue[] {
+  const lookup = {
+    get: (id: string) => {
+      const iv = catalog.intervals.get(id);
+      return iv ? { intervalDays: iv.interval_days, typicalQuantity: iv.typical_quantity } : undefined;
+    },
+  };
+  return customerReplenishment(purchases, lookup, catalog.quantityElasticity, asOfDay).map((r) => {
+    const p = catalog.products.get(r.productId);
+    return {
+      productId: r.productId,
+      name: p?.name ?? null,
+      category: p?.category ?? null,
+      lastPurchasedOn: dayString(r.lastPurchasedDay),
+      lastQuantity: r.lastQuantity,
+      intervalDays: r.intervalDays,
+      runOutOn: dayString(r.runOutDay),
+      daysLeft: r.runOutDay - asOfDay,
+      status: r.status,
+    };
+  });
+}
+
+/** The profile's replenishment section: null until `patron recommend train` has run. */
+export async function findCustomerReplenishment(
+  store: Store,
+  customerId: string,
+  now: Date,
+): Promise<{ asOf: string; modelVersion: string; items: ReplenishmentDue[] } | null> {
+  const rs = recommendStoreFor(store);
+  const catalog = await rs.catalog();
+  if (catalog === null) return null;
+  const activity = await rs.activity(customerId, 0);
+  const asOfDay = Math.floor(now.getTime() / 86_400_000);
+  return {
+    asOf: dayString(asOfDay),
+    modelVersion: catalog.modelId,
+    items: replenishmentAsOf(catalog, activity.purchases, asOfDay),
+  };
+}
+
+const shared = new WeakMap<Store, RecommendStore>();
+
+/** One repository (and so one catalog cache) per open store. */
+export function recommendStoreFor(store: Store): RecommendStore {
+  let rs = shared.get(store);
+  if (!rs) shared.set(store, (rs = recommendStore(store)));
+  return rs;
 }
 
 export interface RecommendStore {
@@ -64,7 +141,12 @@ export function recommendStore(store: Store): RecommendStore {
   return {
     async replace(s) {
       await writeTransaction(store, async (tx) => {
-        for (const t of ['customer_replenishment', 'replenishment_intervals', 'item_similarities', 'recommend_products'] as const)
+        for (const t of [
+          'customer_replenishment',
+          'replenishment_intervals',
+          'item_similarities',
+          'recommend_products',
+        ] as const)
           await tx.deleteFrom(t).execute();
         await tx.insertInto('recommend_models').values(s.model).execute();
         await insertMany(tx, store.dialect, 'recommend_products', s.products);
@@ -96,7 +178,11 @@ export function recommendStore(store: Store): RecommendStore {
         products: new Map(
           products.map((p) => [
             p.product_id,
-            { ...p, price_minor: p.price_minor === null ? null : Number(p.price_minor), buyers: Number(p.buyers) },
+            {
+              ...p,
+              price_minor: p.price_minor === null ? null : Number(p.price_minor),
+              buyers: Number(p.buyers),
+            },
           ]),
         ),
         popular: products.map((p) => p.product_id),
@@ -156,11 +242,16 @@ export function recommendStore(store: Store): RecommendStore {
               ? sql`json_extract(payload, '$.properties.product_id')`
               : sql`(payload::json -> 'properties' ->> 'product_id')`
           } as product_id
-          from events
+          from events ${
+            // Without ANALYZE statistics SQLite walks the (name, timestamp) index over every view in
+            // the store (200+ ms at 10,000 customers); the customer's own index is a few rows.
+            store.dialect === 'sqlite' ? sql`indexed by events_customer_time` : sql``
+          }
           where customer_id = ${customerId} and type = 'track' and name = 'Product Viewed'
           order by timestamp desc
           limit ${viewLimit}`.execute(db),
       ]);
+      if (viewLimit === 0) views.rows.length = 0;
       return {
         purchases: lines.map((l) => ({
           productId: l.product_id as string,

@@ -13,7 +13,7 @@ import {
   type RecommendError,
 } from '../../app/recommend.js';
 import { PLACEMENTS } from '../../domain/models/recommend/rank.js';
-import { recommendStore } from '../../store/recommend-repository.js';
+import { recommendStoreFor } from '../../store/recommend-repository.js';
 import type { AppDeps } from '../app.js';
 import { problem } from '../errors.js';
 import type { Authenticate } from '../http.js';
@@ -27,9 +27,7 @@ const limit = z.coerce
 
 export const recommendationsQuery = z
   .object({
-    placement: z
-      .enum(PLACEMENTS, { message: `must be one of ${PLACEMENTS.join(', ')}` })
-      .default('home'),
+    placement: z.enum(PLACEMENTS, { message: `must be one of ${PLACEMENTS.join(', ')}` }).default('home'),
     limit,
   })
   .strict();
@@ -46,7 +44,10 @@ export const replenishmentQuery = z
   })
   .strict();
 
-function parseQuery<T extends z.ZodType>(c: Context, schema: T): { ok: true; value: z.infer<T> } | { ok: false; response: Response } {
+function parseQuery<T extends z.ZodType>(
+  c: Context,
+  schema: T,
+): { ok: true; value: z.infer<T> } | { ok: false; response: Response } {
   const parsed = schema.safeParse(c.req.query());
   if (parsed.success) return { ok: true, value: parsed.data };
   return {
@@ -57,7 +58,8 @@ function parseQuery<T extends z.ZodType>(c: Context, schema: T): { ok: true; val
       'The query is invalid.',
       parsed.error.issues.map((i) => ({
         path: i.path.length ? i.path.join('.') : String((i as { keys?: string[] }).keys?.join(', ') ?? ''),
-        message: i.code === 'unrecognized_keys' ? `unknown query parameter(s): ${i.keys.join(', ')}` : i.message,
+        message:
+          i.code === 'unrecognized_keys' ? `unknown query parameter(s): ${i.keys.join(', ')}` : i.message,
       })),
     ),
   };
@@ -80,7 +82,7 @@ function failure(c: Context, e: RecommendError): Response {
 }
 
 export function recommendationRoutes(app: Hono, deps: AppDeps, authenticate: Authenticate): void {
-  const store = recommendStore(deps.store);
+  const store = recommendStoreFor(deps.store);
 
   app.get('/v1/customers/:id/recommendations', async (c) => {
     const auth = await authenticate(c, 'read');

@@ -66,7 +66,9 @@ export function contentSimilarities(
     if (p.category !== null) post(`c:${p.category}`, i);
     for (const t of vectors[i]?.keys() ?? []) post(`t:${t}`, i);
   });
-  const logPrice = products.map((p) => (p.priceMinor !== null && p.priceMinor > 0 ? Math.log(p.priceMinor) : null));
+  const logPrice = products.map((p) =>
+    p.priceMinor !== null && p.priceMinor > 0 ? Math.log(p.priceMinor) : null,
+  );
 
   const offsets = new Int32Array(n + 1);
   const neighbour: number[] = [];
@@ -76,7 +78,10 @@ export function contentSimilarities(
   for (let i = 0; i < n; i++) {
     const p = products[i] as ProductAttributes;
     const candidates: number[] = [];
-    const keys = [...(p.category !== null ? [`c:${p.category}`] : []), ...[...(vectors[i]?.keys() ?? [])].map((t) => `t:${t}`)];
+    const keys = [
+      ...(p.category !== null ? [`c:${p.category}`] : []),
+      ...[...(vectors[i]?.keys() ?? [])].map((t) => `t:${t}`),
+    ];
     for (const key of keys) {
       for (const j of byKey.get(key) ?? []) {
         if (j !== i && seen[j] !== i) {
@@ -97,7 +102,8 @@ export function contentSimilarities(
       s += CONTENT_WEIGHTS.name * dot;
       const li = logPrice[i];
       const lj = logPrice[j];
-      if (li != null && lj != null) s += CONTENT_WEIGHTS.price * Math.max(0, 1 - Math.abs(li - lj) / Math.log(4));
+      if (li != null && lj != null)
+        s += CONTENT_WEIGHTS.price * Math.max(0, 1 - Math.abs(li - lj) / Math.log(4));
       if (s >= minScore) row.push({ j, s });
     }
     row.sort((a, b) => b.s - a.s || a.j - b.j);

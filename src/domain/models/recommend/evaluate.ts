@@ -15,7 +15,12 @@
  * literature); popularity is counted over all training data for the same reason.
  */
 import { customerRanges, type InteractionLog } from './history.js';
-import { DEFAULT_RECOMMENDER_PARAMS, modelSource, trainRecommender, type RecommenderParams } from './model.js';
+import {
+  DEFAULT_RECOMMENDER_PARAMS,
+  modelSource,
+  trainRecommender,
+  type RecommenderParams,
+} from './model.js';
 import { rankRecommendations, type CustomerSignals, type Placement } from './rank.js';
 import { customerReplenishment } from './replenishment.js';
 
@@ -43,7 +48,7 @@ export interface EvaluationOptions {
   readonly placement?: Placement;
 }
 
-interface TestCase {
+export interface TestCase {
   readonly customer: number;
   readonly day: number;
   readonly heldOut: Set<number>;
@@ -91,13 +96,24 @@ export function leaveLastOrderOut(log: InteractionLog): { train: InteractionLog;
         day: pick(purchases.day, keepP),
         quantity: pick(purchases.quantity, keepP),
       },
-      views: { customer: pick(views.customer, keepV), item: pick(views.item, keepV), day: pick(views.day, keepV) },
+      views: {
+        customer: pick(views.customer, keepV),
+        item: pick(views.item, keepV),
+        day: pick(views.day, keepV),
+      },
     },
     tests,
   };
 }
 
-function score(name: string, lists: number[][], tests: readonly TestCase[], k: number, catalog: number): RecommenderMetrics {
+/** Hit rate, NDCG, coverage and new-item hit rate of one recommender's lists (one per test case). */
+export function listMetrics(
+  name: string,
+  lists: readonly number[][],
+  tests: readonly TestCase[],
+  k: number,
+  catalog: number,
+): RecommenderMetrics {
   let hits = 0;
   let ndcg = 0;
   let newHits = 0;
@@ -140,7 +156,10 @@ function score(name: string, lists: number[][], tests: readonly TestCase[], k: n
  * the customer's own history (their products by number of purchase days, then recency, padded
  * with popular products), on the leave-last-order-out split.
  */
-export function evaluateRecommendations(log: InteractionLog, options: EvaluationOptions = {}): RecommendationEvaluation {
+export function evaluateRecommendations(
+  log: InteractionLog,
+  options: EvaluationOptions = {},
+): RecommendationEvaluation {
   const k = options.k ?? 10;
   const params = options.params ?? DEFAULT_RECOMMENDER_PARAMS;
   const diversity = options.diversityShare ?? 0.2;
@@ -183,13 +202,29 @@ export function evaluateRecommendations(log: InteractionLog, options: Evaluation
     const signals: CustomerSignals = {
       purchases,
       views,
-      replenishment: customerReplenishment(purchases, intervals, model.replenishment.quantityElasticity, t.day),
+      replenishment: customerReplenishment(
+        purchases,
+        intervals,
+        model.replenishment.quantityElasticity,
+        t.day,
+      ),
     };
     const toItems = (recs: ReadonlyArray<{ productId: string }>): number[] =>
       recs.map((r) => index.get(r.productId) as number);
-    patron.push(toItems(rankRecommendations(source, signals, { placement, limit: k, asOfDay: t.day, diversityShare: diversity })));
+    patron.push(
+      toItems(
+        rankRecommendations(source, signals, {
+          placement,
+          limit: k,
+          asOfDay: t.day,
+          diversityShare: diversity,
+        }),
+      ),
+    );
     patronNoDiversity.push(
-      toItems(rankRecommendations(source, signals, { placement, limit: k, asOfDay: t.day, diversityShare: 0 })),
+      toItems(
+        rankRecommendations(source, signals, { placement, limit: k, asOfDay: t.day, diversityShare: 0 }),
+      ),
     );
     popularity.push(popular.slice(0, k));
     // Own history: products by purchase days, then most recent.
@@ -205,7 +240,9 @@ export function evaluateRecommendations(log: InteractionLog, options: Evaluation
         cur.prevDay = d;
       }
     }
-    const history = [...days].sort((a, b) => b[1].n - a[1].n || b[1].last - a[1].last || a[0] - b[0]).map(([i]) => i);
+    const history = [...days]
+      .sort((a, b) => b[1].n - a[1].n || b[1].last - a[1].last || a[0] - b[0])
+      .map(([i]) => i);
     const list = history.slice(0, k);
     for (const i of popular) {
       if (list.length >= k) break;
@@ -224,10 +261,16 @@ export function evaluateRecommendations(log: InteractionLog, options: Evaluation
     catalogSize: catalog,
     repeatShare: repeat / Math.max(1, heldTotal),
     results: [
-      score(`patron (${placement}, ${Math.round(diversity * 100)}% diversity)`, patron, tests, k, catalog),
-      score(`patron (${placement}, no diversity slots)`, patronNoDiversity, tests, k, catalog),
-      score('popularity', popularity, tests, k, catalog),
-      score('own history, then popularity', own, tests, k, catalog),
+      listMetrics(
+        `patron (${placement}, ${Math.round(diversity * 100)}% diversity)`,
+        patron,
+        tests,
+        k,
+        catalog,
+      ),
+      listMetrics(`patron (${placement}, no diversity slots)`, patronNoDiversity, tests, k, catalog),
+      listMetrics('popularity', popularity, tests, k, catalog),
+      listMetrics('own history, then popularity', own, tests, k, catalog),
     ],
   };
 }

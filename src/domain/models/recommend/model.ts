@@ -127,7 +127,17 @@ export function trainRecommender(
     log.products.map((p) => p.category),
     params.replenishment,
   );
-  return { params, asOfDay, products, coPurchase, boughtTogether, content, recentBuyers, popularity, replenishment };
+  return {
+    params,
+    asOfDay,
+    products,
+    coPurchase,
+    boughtTogether,
+    content,
+    recentBuyers,
+    popularity,
+    replenishment,
+  };
 }
 
 /** The in-memory model as the ranking's source (offline evaluation, tests). */

@@ -176,11 +176,12 @@ export function rankRecommendations(
     });
   };
 
-  // 1. Replenishment due (never what is in the order just placed).
+  // 1. Replenishment due (after a purchase: never what is in the order just placed).
   const maxRepl = Math.max(1, Math.round(limit * W.maxReplenishmentShare));
   for (const r of signals.replenishment) {
     if (chosen.length >= maxRepl) break;
-    if (r.status !== 'due' || anchorItems.has(r.productId) || !card(r.productId)) continue;
+    if (r.status !== 'due' || !card(r.productId)) continue;
+    if (options.placement === 'post_purchase' && anchorItems.has(r.productId)) continue;
     const p = card(r.productId);
     push(r.productId, 1e6 - (r.runOutDay - asOfDay), {
       type: 'running_low',
@@ -221,13 +222,22 @@ export function rankRecommendations(
 
   for (const [h, day] of bought) {
     const w = Math.pow(0.5, Math.max(0, asOfDay - day) / PURCHASE_HALF_LIFE_DAYS);
-    const because = (name: string): Reason => ({ type: 'bought', productId: h, text: `because you bought ${name}` });
-    spread(h, 'co_purchase', () => w * W.coPurchase, because);
-    spread(h, 'content', (c) => w * contentWeight(c), (name) => ({
-      type: 'similar',
+    const because = (name: string): Reason => ({
+      type: 'bought',
       productId: h,
-      text: `similar to ${name}, which you bought`,
-    }));
+      text: `because you bought ${name}`,
+    });
+    spread(h, 'co_purchase', () => w * W.coPurchase, because);
+    spread(
+      h,
+      'content',
+      (c) => w * contentWeight(c),
+      (name) => ({
+        type: 'similar',
+        productId: h,
+        text: `similar to ${name}, which you bought`,
+      }),
+    );
   }
   const lastView = new Map<string, number>();
   for (const v of signals.views) {
@@ -238,16 +248,25 @@ export function rankRecommendations(
     const w = W.view * Math.pow(0.5, Math.max(0, asOfDay - day) / W.viewHalfLifeDays);
     // A product viewed but not bought is itself a candidate, as strong as its best neighbour.
     add(h, w, () => ({ type: 'viewed', productId: h, text: `because you viewed ${label(card(h), h)}` }));
-    const viewed = (name: string): Reason => ({ type: 'viewed', productId: h, text: `because you viewed ${name}` });
+    const viewed = (name: string): Reason => ({
+      type: 'viewed',
+      productId: h,
+      text: `because you viewed ${name}`,
+    });
     spread(h, 'co_purchase', () => w * W.coPurchase, viewed);
     spread(h, 'content', (c) => w * contentWeight(c), viewed);
   }
   for (const o of anchorItems) {
-    spread(o, 'bought_together', () => W.boughtTogether, (name) => ({
-      type: 'bought_with',
-      productId: o,
-      text: `often bought with ${name}`,
-    }));
+    spread(
+      o,
+      'bought_together',
+      () => W.boughtTogether,
+      (name) => ({
+        type: 'bought_with',
+        productId: o,
+        text: `often bought with ${name}`,
+      }),
+    );
   }
   const ranked = [...scores]
     .filter(([id]) => card(id) !== undefined)

@@ -147,8 +147,7 @@ export function itemSimilarities(baskets: Baskets, options: SimilarityOptions): 
     }
     // Keep the top K by score with a small min-heap (ties: lower item index first, for determinism).
     let size = 0;
-    const worse = (a: number, sa: number, b: number, sb: number): boolean =>
-      sa < sb || (sa === sb && a > b);
+    const worse = (a: number, sa: number, b: number, sb: number): boolean => sa < sb || (sa === sb && a > b);
     for (let t = 0; t < nTouched; t++) {
       const j = touched[t] as number;
       const c = acc[j] as number;
@@ -173,7 +172,13 @@ export function itemSimilarities(baskets: Baskets, options: SimilarityOptions): 
           if (l >= size) break;
           const r = l + 1;
           const m =
-            r < size && worse(heapItem[r] as number, heapScore[r] as number, heapItem[l] as number, heapScore[l] as number)
+            r < size &&
+            worse(
+              heapItem[r] as number,
+              heapScore[r] as number,
+              heapItem[l] as number,
+              heapScore[l] as number,
+            )
               ? r
               : l;
           if (!worse(heapItem[m] as number, heapScore[m] as number, j, s)) break;
