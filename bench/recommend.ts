@@ -129,42 +129,45 @@ async function storeBench(): Promise<void> {
   );
 
   // Replenishment against the catalog's ground truth.
-  const catalog = JSON.parse(fs.readFileSync(path.join(dir, 'catalog.json'), 'utf8')) as Array<{
-    productId: string;
-    category: string;
-    replenishmentDays: number | null;
-  }>;
-  const truth = new Map(catalog.map((p) => [p.productId, p]));
-  const intervals = await store.db.selectFrom('replenishment_intervals').selectAll().execute();
+  const repl = learnReplenishment(
+    log.purchases,
+    log.products.length,
+    log.products.map((x) => x.category),
+  );
+  const med = (xs: number[]): number => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length === 0
+      ? NaN
+      : s.length % 2
+        ? s[s.length >> 1]!
+        : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  };
   const rows = categorySpecs.map((spec) => {
-    const learned = intervals.filter((i) => truth.get(i.product_id)?.category === spec.name);
-    const errs = learned.map((i) => Number(i.interval_days) - (spec.replenishmentDays ?? 0));
-    const med = (xs: number[]): number => {
-      const s = [...xs].sort((a, b) => a - b);
-      return s.length === 0
-        ? NaN
-        : s.length % 2
-          ? s[s.length >> 1]!
-          : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-    };
-    const own = learned.filter((i) => i.source === 'product').length;
+    const cat = repl.categories.find((c) => c.category === spec.name);
+    const items = log.products.flatMap((p, i) => (p.category === spec.name ? [i] : []));
+    const learned = items.flatMap((i) => (repl.intervals[i] ? [repl.intervals[i]!] : []));
+    const own = learned.filter((i) => i.source === 'product');
+    const truthDays = spec.replenishmentDays;
+    const err = (x: number): number => (truthDays === null ? NaN : x - truthDays);
+    const d = (x: number): string | number => (Number.isFinite(x) ? Math.round(x * 10) / 10 : '—');
     return {
       category: spec.name,
-      'true days': spec.replenishmentDays ?? '—',
-      products: spec.count,
-      'with interval (own / category)': `${own} / ${learned.length - own}`,
-      'median learned': learned.length ? med(learned.map((i) => Number(i.interval_days))) : '—',
-      'median error': spec.replenishmentDays === null ? '—' : errs.length ? med(errs) : '—',
-      'mean abs error':
-        spec.replenishmentDays === null
-          ? '—'
-          : errs.length
-            ? errs.reduce((s, x) => s + Math.abs(x), 0) / errs.length
-            : '—',
+      'true days': truthDays ?? '—',
+      'pooled gaps': cat?.statistics?.gaps ?? 0,
+      'median gap': d(cat?.statistics?.medianDays ?? NaN),
+      'mode (interval)': d(cat?.statistics?.modeDays ?? NaN),
+      concentration: cat?.statistics?.concentration ?? 0,
+      z: cat?.statistics?.cyclicZ ?? 0,
+      cyclic: cat?.cyclic ? 'yes' : 'no',
+      'products own / category': `${own.length} / ${learned.length - own.length}`,
+      'category error (days)': cat?.cyclic ? d(err(cat.statistics!.modeDays)) : '—',
+      'own-interval median abs error': own.length
+        ? d(med(own.map((i) => Math.abs(err(i.intervalDays)))))
+        : '—',
     };
   });
   console.log(
-    `Replenishment intervals against the catalog (quantity elasticity β = ${trained.value.replenishment.quantityElasticity.toFixed(3)} over ${trained.value.replenishment.elasticityPairs} gaps):\n`,
+    `Replenishment intervals against the catalog's replenishmentDays (quantity elasticity β = ${repl.quantityElasticity.toFixed(3)} over ${repl.elasticityPairs} gaps):\n`,
   );
   table(rows);
 

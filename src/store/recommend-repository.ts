@@ -134,10 +134,13 @@ export interface RecommendStore {
 }
 
 const VIEW_LIMIT = 50;
+const NEIGHBOUR_CACHE = 20_000;
 
 export function recommendStore(store: Store): RecommendStore {
   const db = store.db;
   let cached: RecommenderCatalog | null = null;
+  const neighbourCache = new Map<string, ItemSimilaritiesTable[]>();
+  let neighbourModel: string | null = null;
   return {
     async replace(s) {
       await writeTransaction(store, async (tx) => {
@@ -155,6 +158,7 @@ export function recommendStore(store: Store): RecommendStore {
         await insertMany(tx, store.dialect, 'customer_replenishment', s.customerReplenishment);
       });
       cached = null;
+      neighbourCache.clear();
     },
     async catalog() {
       const latest = await db
@@ -267,15 +271,46 @@ export function recommendStore(store: Store): RecommendStore {
     },
     async neighbours(productIds) {
       if (productIds.length === 0) return [];
-      const rows = await db
-        .selectFrom('item_similarities')
-        .selectAll()
-        .where('product_id', 'in', inList(productIds))
-        .orderBy('product_id')
-        .orderBy('kind')
-        .orderBy('rank')
-        .execute();
-      return rows.map((r) => ({ ...r, score: Number(r.score), support: Number(r.support) }));
+      // Neighbour lists change only with a training run: keep up to NEIGHBOUR_CACHE products' lists
+      // of the current model in memory (least recently used out), read the rest in one query.
+      const catalog = await this.catalog();
+      if (catalog === null) return [];
+      if (neighbourModel !== catalog.modelId) {
+        neighbourCache.clear();
+        neighbourModel = catalog.modelId;
+      }
+      const out: ItemSimilaritiesTable[] = [];
+      const missing: string[] = [];
+      for (const id of new Set(productIds)) {
+        const hit = neighbourCache.get(id);
+        if (hit) {
+          neighbourCache.delete(id);
+          neighbourCache.set(id, hit);
+          for (const r of hit) out.push(r);
+        } else missing.push(id);
+      }
+      if (missing.length > 0) {
+        const rows = await db
+          .selectFrom('item_similarities')
+          .selectAll()
+          .where('product_id', 'in', inList(missing))
+          .orderBy('product_id')
+          .orderBy('kind')
+          .orderBy('rank')
+          .execute();
+        const byProduct = new Map<string, ItemSimilaritiesTable[]>(missing.map((id) => [id, []]));
+        for (const r of rows) {
+          const row = { ...r, score: Number(r.score), support: Number(r.support) };
+          byProduct.get(r.product_id)?.push(row);
+          out.push(row);
+        }
+        for (const [id, list] of byProduct) {
+          if (neighbourCache.size >= NEIGHBOUR_CACHE)
+            neighbourCache.delete(neighbourCache.keys().next().value as string);
+          neighbourCache.set(id, list);
+        }
+      }
+      return out;
     },
     async order(orderId) {
       const rows = await db
