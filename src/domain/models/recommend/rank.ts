@@ -8,7 +8,8 @@
  *            + Σ_{o ∈ anchor order} W.boughtTogether · ŝ_fbt(o→c)
  *
  * over the customer's history items h: a purchase weighs 0.5^(age / 180 days), a view (of a
- * product never bought) W.view · 0.5^(age / W.viewHalfLifeDays). ŝ is a neighbour's score divided
+ * product never bought) W.view · 0.5^(age / W.viewHalfLifeDays); a viewed product is also a
+ * candidate itself, with 1.25 × its view weight ("because you viewed X"). ŝ is a neighbour's score divided
  * by the best score in its list (each list's scale differs). Content similarity counts fully only
  * for cold products (fewer than 5 buyers, so collaborative filtering knows nothing of them) and at
  * W.contentWarm otherwise. The reason of an item is its largest single contribution.
@@ -125,6 +126,7 @@ export const PLACEMENT_WEIGHTS: Readonly<Record<Placement, PlacementWeights>> = 
 };
 
 const COLD_BUYERS = 5;
+const VIEWED_ITSELF = 1.25;
 const PURCHASE_HALF_LIFE_DAYS = 180;
 
 const label = (p: ProductCard | undefined, id: string): string => p?.name ?? id;
@@ -246,8 +248,12 @@ export function rankRecommendations(
   }
   for (const [h, day] of lastView) {
     const w = W.view * Math.pow(0.5, Math.max(0, asOfDay - day) / W.viewHalfLifeDays);
-    // A product viewed but not bought is itself a candidate, as strong as its best neighbour.
-    add(h, w, () => ({ type: 'viewed', productId: h, text: `because you viewed ${label(card(h), h)}` }));
+    // A product viewed but not bought is itself a candidate, a little stronger than its best neighbour.
+    add(h, VIEWED_ITSELF * w, () => ({
+      type: 'viewed',
+      productId: h,
+      text: `because you viewed ${label(card(h), h)}`,
+    }));
     const viewed = (name: string): Reason => ({
       type: 'viewed',
       productId: h,
