@@ -20,6 +20,7 @@ import { runDemo } from './commands/demo.js';
 import { runReport } from './commands/report.js';
 import { runEvaluate } from './commands/evaluate.js';
 import { runScore } from './commands/score.js';
+import { registerLoyaltyProgrammeCommands } from './commands/loyalty-programme.js';
 import { runChurnEvaluate, runChurnScore, runChurnTrain, runFeaturesExport } from './commands/churn.js';
 import {
   runRecommendDue,
@@ -348,6 +349,9 @@ customers
     if (!profile) throw new UsageError(`no customer with id or userId "${id}"`);
     print(JSON.stringify(profile, null, 2));
   });
+
+const loyalty = program.command('loyalty').description('the loyalty programme');
+registerLoyaltyProgrammeCommands(loyalty, globals);
 
 async function main(): Promise<void> {
   try {

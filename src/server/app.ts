@@ -15,6 +15,7 @@ import { problem } from './errors.js';
 import { authenticator, isObject, readJson } from './http.js';
 import { openApiDocument } from './openapi.js';
 import { recommendationRoutes } from './routes/recommendations.js';
+import { loyaltyProgrammeRoutes } from './routes/loyalty-programme.js';
 
 export interface AppDeps {
   readonly store: Store;
@@ -125,6 +126,7 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   recommendationRoutes(app, deps, authenticate);
+  loyaltyProgrammeRoutes(app, deps, authenticate);
 
   app.get('/v1/openapi.json', (c) => c.json(openApiDocument()));
   app.get('/health', (c) => c.json({ status: 'ok' }));
