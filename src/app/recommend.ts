@@ -25,18 +25,21 @@ import {
   type RankingSource,
   type Reason,
 } from '../domain/models/recommend/rank.js';
-import { customerReplenishment, type ReplenishmentItem } from '../domain/models/recommend/replenishment.js';
-import type { NeighbourLists } from '../domain/models/recommend/similarity.js';
-import { err, ok, type Result } from '../domain/result.js';
 import {
-  replenishmentAsOf,
-  type RecommenderCatalog,
-  type RecommenderSnapshot,
-  type RecommendStore,
+  customerReplenishment,
+  describeReplenishment,
   type ReplenishmentDue,
-} from '../store/recommend-repository.js';
+  type ReplenishmentItem,
+} from '../domain/models/recommend/replenishment.js';
 
 export type { ReplenishmentDue };
+import type { NeighbourLists } from '../domain/models/recommend/similarity.js';
+import { err, ok, type Result } from '../domain/result.js';
+import type {
+  RecommenderCatalog,
+  RecommenderSnapshot,
+  RecommendStore,
+} from '../store/recommend-repository.js';
 
 const DAY_MS = 86_400_000;
 const dayOf = (d: Date): number => Math.floor(d.getTime() / DAY_MS);
@@ -437,6 +440,10 @@ export async function replenishmentForCustomer(
   return ok({
     customerId,
     asOf: dayText(asOfDay),
-    items: replenishmentAsOf(catalog, activity.purchases, asOfDay),
+    items: describeReplenishment(
+      replenishmentOf(catalog, activity.purchases, asOfDay),
+      (id) => catalog.products.get(id),
+      asOfDay,
+    ),
   });
 }

@@ -13,8 +13,14 @@ import type {
   ReplenishmentIntervalsTable,
   Store,
 } from './database.js';
-import { customerReplenishment, type ReplenishmentItem } from '../domain/models/recommend/replenishment.js';
+import {
+  customerReplenishment,
+  describeReplenishment,
+  type ReplenishmentDue,
+} from '../domain/models/recommend/replenishment.js';
 import { dayNumber, dayString } from './order-history-repository.js';
+
+export type { ReplenishmentDue };
 import { inList, insertMany, writeTransaction } from './transaction.js';
 
 export interface RecommenderSnapshot {
@@ -47,21 +53,6 @@ export interface CustomerActivity {
   readonly views: Array<{ productId: string; day: number }>;
 }
 
-/** A customer's cycled product as the API and the profile show it (days as YYYY-MM-DD). */
-export interface ReplenishmentDue {
-  readonly productId: string;
-  readonly name: string | null;
-  readonly category: string | null;
-  readonly lastPurchasedOn: string;
-  readonly lastQuantity: number;
-  readonly intervalDays: number;
-  readonly runOutOn: string;
-  /** Days from the as-of day to the run-out (negative: overdue). */
-  readonly daysLeft: number;
-  /** upcoming | due (from 7 days before the run-out to one interval after) | lapsed */
-  readonly status: ReplenishmentItem['status'];
-}
-
 /** A customer's cycled products with their run-out days as of a day (live from their orders). */
 export function replenishmentAsOf(
   catalog: RecommenderCatalog,
@@ -74,20 +65,8 @@ export function replenishmentAsOf(
       return iv ? { intervalDays: iv.interval_days, typicalQuantity: iv.typical_quantity } : undefined;
     },
   };
-  return customerReplenishment(purchases, lookup, catalog.quantityElasticity, asOfDay).map((r) => {
-    const p = catalog.products.get(r.productId);
-    return {
-      productId: r.productId,
-      name: p?.name ?? null,
-      category: p?.category ?? null,
-      lastPurchasedOn: dayString(r.lastPurchasedDay),
-      lastQuantity: r.lastQuantity,
-      intervalDays: r.intervalDays,
-      runOutOn: dayString(r.runOutDay),
-      daysLeft: r.runOutDay - asOfDay,
-      status: r.status,
-    };
-  });
+  const items = customerReplenishment(purchases, lookup, catalog.quantityElasticity, asOfDay);
+  return describeReplenishment(items, (id) => catalog.products.get(id), asOfDay);
 }
 
 /** The profile's replenishment section: null until `patron recommend train` has run. */

@@ -380,3 +380,41 @@ export function customerReplenishment(
   }
   return out.sort((a, b) => a.runOutDay - b.runOutDay || (a.productId < b.productId ? -1 : 1));
 }
+
+/** A cycled product as the API and the profile show it (days as YYYY-MM-DD). */
+export interface ReplenishmentDue {
+  readonly productId: string;
+  readonly name: string | null;
+  readonly category: string | null;
+  readonly lastPurchasedOn: string;
+  readonly lastQuantity: number;
+  readonly intervalDays: number;
+  readonly runOutOn: string;
+  /** Days from the as-of day to the run-out (negative: overdue). */
+  readonly daysLeft: number;
+  readonly status: ReplenishmentItem['status'];
+}
+
+const dayText = (day: number): string => new Date(day * 86_400_000).toISOString().slice(0, 10);
+
+/** The items with product names and calendar days. */
+export function describeReplenishment(
+  items: readonly ReplenishmentItem[],
+  product: (productId: string) => { name: string | null; category: string | null } | undefined,
+  asOfDay: number,
+): ReplenishmentDue[] {
+  return items.map((r) => {
+    const p = product(r.productId);
+    return {
+      productId: r.productId,
+      name: p?.name ?? null,
+      category: p?.category ?? null,
+      lastPurchasedOn: dayText(r.lastPurchasedDay),
+      lastQuantity: r.lastQuantity,
+      intervalDays: r.intervalDays,
+      runOutOn: dayText(r.runOutDay),
+      daysLeft: r.runOutDay - asOfDay,
+      status: r.status,
+    };
+  });
+}
