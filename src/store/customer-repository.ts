@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import type { Store } from './database.js';
 import { findCustomerReplenishment, type ReplenishmentDue } from './recommend-repository.js';
+import { customerTextProfile, type CustomerTextProfile } from './text-repository.js';
 
 export interface CustomerProfile {
   id: string;
@@ -31,6 +32,8 @@ export interface CustomerProfile {
   churn: CustomerChurn | null;
   /** Products bought on a cycle, run-out day and status as of now; null before `patron recommend train`. */
   replenishment: { asOf: string; modelVersion: string; items: ReplenishmentDue[] } | null;
+  /** Sentiment and themes of the customer's analysed texts (`patron text analyze-store`); null without any. */
+  text: CustomerTextProfile | null;
 }
 
 /** A customer's churn risk: calibrated probability, driver and the top reasons in plain words. */
@@ -154,6 +157,7 @@ export async function findCustomerProfile(
     const replenishment = await findCustomerReplenishment(store, customerId, now);
     const revenue = Number(orderAgg.revenue);
     const refunded = Number(refunds.refunded);
+    const text = await customerTextProfile(store, customerId);
     return {
       id: customerId,
       userId: row.user_id,
@@ -214,6 +218,7 @@ export async function findCustomerProfile(
           }
         : null,
       replenishment,
+      text,
     };
   }
   return null;
