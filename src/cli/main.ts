@@ -33,6 +33,12 @@ import {
   runTimingCompute,
 } from './commands/segments.js';
 import {
+  runRecommendDue,
+  runRecommendEvaluate,
+  runRecommendShow,
+  runRecommendTrain,
+} from './commands/recommend.js';
+import {
   runBalance,
   runConfigSet,
   runConfigShow,
@@ -246,6 +252,51 @@ churn
   .option('--json', 'print the summary as JSON')
   .action(async (o: { asOf?: string; json?: boolean }) => {
     await withStore(globals(), (store) => runChurnScore(store, o));
+  });
+
+const recommend = program
+  .command('recommend')
+  .description('recommendations and replenishment: train, evaluate, show, due');
+recommend
+  .command('train')
+  .description('learn item similarities, popularity and replenishment intervals; store them for requests')
+  .option('--as-of <date>', 'train on the history through this day (YYYY-MM-DD; default: the last order day)')
+  .option('--json', 'print the summary as JSON')
+  .action(async (o: { asOf?: string; json?: boolean }) => {
+    await withStore(globals(), (store) => runRecommendTrain(store, o));
+  });
+recommend
+  .command('evaluate')
+  .description('offline evaluation, last order held out: hit rate, NDCG, coverage against baselines')
+  .option('--diversity <share>', 'share of slots for unexplored categories, 0–1', number('--diversity'))
+  .option('--k <n>', 'list length', int('--k'))
+  .option('--json', 'print as JSON')
+  .action(async (o: { diversity?: number; k?: number; json?: boolean }) => {
+    if (o.diversity !== undefined && o.diversity > 1) throw new UsageError('--diversity must be from 0 to 1');
+    if (o.k !== undefined && o.k < 1) throw new UsageError('--k must be at least 1');
+    await withStore(globals(), (store) => runRecommendEvaluate(store, o));
+  });
+recommend
+  .command('show')
+  .description("a customer's recommendations, with reasons")
+  .argument('<id>', "Patron id (cus_…) or the store's userId")
+  .option('--placement <p>', 'post_purchase | email | home', 'home')
+  .option('--limit <n>', 'how many (1–50)', int('--limit'), 10)
+  .action(async (id: string, o: { placement: string; limit: number }) => {
+    if (!['post_purchase', 'email', 'home'].includes(o.placement))
+      throw new UsageError('--placement must be post_purchase, email or home');
+    if (o.limit < 1 || o.limit > 50) throw new UsageError('--limit must be from 1 to 50');
+    await withStore(globals(), (store) =>
+      runRecommendShow(store, id, { placement: o.placement as 'home', limit: o.limit }),
+    );
+  });
+recommend
+  .command('due')
+  .description("a customer's cycled products with run-out days and what is due")
+  .argument('<id>', "Patron id (cus_…) or the store's userId")
+  .option('--as-of <date>', 'as of this day (YYYY-MM-DD; default today)')
+  .action(async (id: string, o: { asOf?: string }) => {
+    await withStore(globals(), (store) => runRecommendDue(store, id, o));
   });
 
 const features = program.command('features').description('feature matrices');

@@ -15,6 +15,7 @@ import { problem } from './errors.js';
 import { authenticator, isObject, readJson } from './http.js';
 import { openApiDocument } from './openapi.js';
 import { segmentRoutes } from './routes/segments.js';
+import { recommendationRoutes } from './routes/recommendations.js';
 import { loyaltyRoutes, type LoyaltyRouteExtensions } from './routes/loyalty.js';
 import { decisionRoutes } from './routes/decisions.js';
 import { textRoutes } from './routes/text.js';
@@ -120,12 +121,18 @@ export function createApp(deps: AppDeps): Hono {
     const auth = await authenticate(c, 'read');
     if (!auth.ok) return auth.response;
     const currency = await deps.settings.currencySettings();
-    const profile = await findCustomerProfile(deps.store, c.req.param('id'), currency.baseCurrency);
+    const profile = await findCustomerProfile(
+      deps.store,
+      c.req.param('id'),
+      currency.baseCurrency,
+      deps.now(),
+    );
     if (!profile) return problem(c, 404, `No customer with id or userId "${c.req.param('id')}".`);
     return c.json(profile);
   });
 
   segmentRoutes(app, deps, authenticate);
+  recommendationRoutes(app, deps, authenticate);
   loyaltyRoutes(app, deps, authenticate, deps.loyalty);
   decisionRoutes(app, deps, authenticate);
   textRoutes(app, deps, authenticate);

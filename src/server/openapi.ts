@@ -17,6 +17,80 @@ const json = (schema: z.ZodType): unknown => z.toJSONSchema(schema, { io: 'input
 
 let cached: unknown;
 
+/** Recommendations, frequently bought together and replenishment (routes/recommendations.ts). */
+function recommendationPaths(errors: Errors): Record<string, unknown> {
+  const read = { tags: ['recommendations'], security: [{ basic: [] }, { bearer: [] }] };
+  const id = (what: string) => ({
+    name: 'id',
+    in: 'path',
+    required: true,
+    schema: { type: 'string' },
+    description: what,
+  });
+  const limit = {
+    name: 'limit',
+    in: 'query',
+    schema: { type: 'integer', minimum: 1, maximum: 50, default: 10 },
+  };
+  const item =
+    'Each item: productId, name, category, priceMinor (base-currency minor units), score, explore (a slot for a category the customer has not bought from) and `reason` {type: running_low | bought | viewed | bought_with | similar | popular, text ("running low on Z", "because you bought X", "often bought with Y", "popular in C"), productId or category, runOutOn for running_low}.';
+  const noModel = { '409': 'No recommender has been trained yet (`patron recommend train`).' };
+  return {
+    '/v1/customers/{id}/recommendations': {
+      get: {
+        ...read,
+        summary: "A customer's recommendations for a placement, each with its reason",
+        parameters: [
+          id("Patron id (cus_…) or the store's userId"),
+          {
+            name: 'placement',
+            in: 'query',
+            schema: { type: 'string', enum: ['post_purchase', 'email', 'home'], default: 'home' },
+          },
+          limit,
+        ],
+        responses: {
+          '200': { description: `customerId, placement, modelVersion, trainedAsOf, items. ${item}` },
+          ...errors({ '404': 'No such customer.', ...noModel }),
+        },
+      },
+    },
+    '/v1/customers/{id}/replenishment': {
+      get: {
+        ...read,
+        summary: "A customer's cycled products with their run-out day and whether they are due",
+        parameters: [
+          id("Patron id (cus_…) or the store's userId"),
+          {
+            name: 'as_of',
+            in: 'query',
+            schema: { type: 'string', format: 'date' },
+            description: 'default today',
+          },
+        ],
+        responses: {
+          '200': {
+            description:
+              'customerId, asOf, items [{productId, name, category, lastPurchasedOn, lastQuantity, intervalDays, runOutOn, daysLeft, status: upcoming | due | lapsed}].',
+          },
+          ...errors({ '404': 'No such customer.', ...noModel }),
+        },
+      },
+    },
+    '/v1/orders/{id}/frequently-bought-together': {
+      get: {
+        ...read,
+        summary: 'Products often bought in the same order as this order’s products',
+        parameters: [id("The store's order id"), limit],
+        responses: {
+          '200': { description: `orderId, modelVersion, items. ${item}` },
+          ...errors({ '404': 'No such order.', ...noModel }),
+        },
+      },
+    },
+  };
+}
+
 export function openApiDocument(): unknown {
   if (cached) return cached;
   const problem = {
@@ -179,6 +253,7 @@ export function openApiDocument(): unknown {
           },
         },
       },
+      ...recommendationPaths(errors),
       ...loyaltyPaths(errors),
     },
   };

@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import type { Store } from './database.js';
 import { findCustomerInsights, type CustomerInsights } from './customer-insights-repository.js';
+import { findCustomerReplenishment, type ReplenishmentDue } from './recommend-repository.js';
 import { customerTextProfile, type CustomerTextProfile } from './text-repository.js';
 
 export interface CustomerProfile {
@@ -33,6 +34,8 @@ export interface CustomerProfile {
   /** Segment and cluster, advocacy, send time and channel (each null until its first run). */
   insights: CustomerInsights;
 
+  /** Products bought on a cycle, run-out day and status as of now; null before `patron recommend train`. */
+  replenishment: { asOf: string; modelVersion: string; items: ReplenishmentDue[] } | null;
   /** Sentiment and themes of the customer's analysed texts (`patron text analyze-store`); null without any. */
   text: CustomerTextProfile | null;
 }
@@ -80,6 +83,7 @@ export async function findCustomerProfile(
   store: Store,
   idOrUserId: string,
   baseCurrency: string,
+  now: Date = new Date(),
 ): Promise<CustomerProfile | null> {
   const db = store.db;
   let id: string | undefined = (
@@ -155,6 +159,7 @@ export async function findCustomerProfile(
       db.selectFrom('churn_scores').selectAll().where('customer_id', '=', customerId).executeTakeFirst(),
     ]);
     const insights = await findCustomerInsights(store, customerId);
+    const replenishment = await findCustomerReplenishment(store, customerId, now);
     const revenue = Number(orderAgg.revenue);
     const refunded = Number(refunds.refunded);
     const text = await customerTextProfile(store, customerId);
@@ -218,6 +223,7 @@ export async function findCustomerProfile(
           }
         : null,
       insights,
+      replenishment,
       text,
     };
   }

@@ -172,6 +172,58 @@ export type CustomerTimingTable = CustomerTimingRow;
 /** The review request due per delivered order: the use case's `ReviewRequestRow`. */
 export type ReviewRequestsTable = ReviewRequestRow;
 
+/** A recommender training run (`patron recommend train`); params and stats are JSON. */
+export interface RecommendModelsTable {
+  id: string;
+  trained_at: string;
+  as_of: string;
+  params: string;
+  stats: string;
+}
+
+/** The products the recommender knows, with their popularity (rank 0 = most popular). */
+export interface RecommendProductsTable {
+  product_id: string;
+  name: string | null;
+  category: string | null;
+  price_minor: number | null;
+  buyers: number;
+  recent_buyers: number;
+  popularity_rank: number;
+}
+
+/** Top-K neighbours per product; kind co_purchase | bought_together | content; rank 0 = best. */
+export interface ItemSimilaritiesTable {
+  product_id: string;
+  kind: string;
+  rank: number;
+  neighbor_id: string;
+  score: number;
+  support: number;
+}
+
+/** Learned re-purchase interval per product (source product | category). */
+export interface ReplenishmentIntervalsTable {
+  product_id: string;
+  category: string | null;
+  interval_days: number;
+  source: string;
+  typical_quantity: number;
+  repeat_customers: number;
+  gaps: number;
+  q1_days: number;
+  q3_days: number;
+}
+
+/** Each customer's cycled products as of the training run: days are YYYY-MM-DD. */
+export interface CustomerReplenishmentTable {
+  customer_id: string;
+  product_id: string;
+  last_purchased_on: string;
+  last_quantity: number;
+  interval_days: number;
+  run_out_on: string;
+}
 /** Every decision with its inputs, candidates, scores, reason and guardrail verdict (app/decide.ts). */
 export type DecisionsTable = DecisionRow;
 
@@ -497,6 +549,11 @@ export interface Database {
   timing_runs: TimingRunsTable;
   customer_timing: CustomerTimingTable;
   review_requests: ReviewRequestsTable;
+  recommend_models: RecommendModelsTable;
+  recommend_products: RecommendProductsTable;
+  item_similarities: ItemSimilaritiesTable;
+  replenishment_intervals: ReplenishmentIntervalsTable;
+  customer_replenishment: CustomerReplenishmentTable;
   decisions: DecisionsTable;
   human_tasks: HumanTasksTable;
   decision_outcomes: DecisionOutcomesTable;
