@@ -20,6 +20,7 @@ import { runDemo } from './commands/demo.js';
 import { runReport } from './commands/report.js';
 import { runEvaluate } from './commands/evaluate.js';
 import { runScore } from './commands/score.js';
+import { runDecide } from './commands/decide.js';
 import { runTextAnalyze, runTextAnalyzeStore, runTextThemes, type ThemesFlags } from './commands/text.js';
 import { registerLoyaltyProgrammeCommands } from './commands/loyalty-programme.js';
 import { runChurnEvaluate, runChurnScore, runChurnTrain, runFeaturesExport } from './commands/churn.js';
@@ -146,6 +147,36 @@ program
       json?: boolean;
     }) => {
       await withStore(globals(), (store) => runScore(store, o, new Date()));
+    },
+  );
+
+program
+  .command('decide')
+  .description('learn from outcomes, then decide the next best action for every customer (after a rescore)')
+  .option('--at <time>', 'decide as of this ISO 8601 time (default: now)')
+  .option('--customer <id...>', 'only these customers (Patron ids)')
+  .option(
+    '--learn-window-days <n>',
+    'a purchase within this many days of a message is a response',
+    int('--learn-window-days'),
+    28,
+  )
+  .option(
+    '--journey-holdout <share>',
+    'share of each journey held out as its control',
+    number('--journey-holdout'),
+    0.1,
+  )
+  .option('--json', 'print the summary as JSON')
+  .action(
+    async (o: {
+      at?: string;
+      customer?: string[];
+      learnWindowDays: number;
+      journeyHoldout: number;
+      json?: boolean;
+    }) => {
+      await withStore(globals(), (store) => runDecide(store, o, new Date()));
     },
   );
 

@@ -14,6 +14,7 @@ import { formatIssuePath } from '../domain/events/normalize.js';
 import { problem } from './errors.js';
 import { authenticator, isObject, readJson } from './http.js';
 import { openApiDocument } from './openapi.js';
+import { decisionRoutes } from './routes/decisions.js';
 import { textRoutes } from './routes/text.js';
 import { loyaltyProgrammeRoutes } from './routes/loyalty-programme.js';
 
@@ -120,6 +121,7 @@ export function createApp(deps: AppDeps): Hono {
     return c.json(profile);
   });
 
+  decisionRoutes(app, deps, authenticate);
   textRoutes(app, deps, authenticate);
   loyaltyProgrammeRoutes(app, deps, authenticate);
 
