@@ -805,3 +805,72 @@ export async function flagRefundCycling(store: ProgrammeStore, now: string): Pro
 
 /** A redeemable check for the catalog (the ledger's redemption re-checks inside its transaction). */
 export { checkRedeemable };
+
+// ---------------------------------------------------------------- the member's view
+
+export interface MemberProgramme {
+  readonly tier: MemberTierView;
+  readonly tierProgress: TierProgressView;
+  readonly challenges: ReadonlyArray<{
+    readonly id: string;
+    readonly kind: ChallengeKind;
+    readonly title: string;
+    readonly category: string | null;
+    readonly target: number;
+    readonly progress: number;
+    readonly rewardPoints: number;
+    readonly startsAt: string;
+    readonly endsAt: string;
+  }>;
+  readonly suggestedRewards: RewardSuggestion[];
+  readonly referralCode: string;
+  readonly referralLink: string | null;
+}
+
+/**
+ * The programme's part of `GET /v1/loyalty/me`: tier and progress (evaluated from the facts as of
+ * `now`), active challenges with their progress, reward suggestions for the available balance, and
+ * the member's referral code (created on first request).
+ */
+export async function memberProgramme(
+  store: ProgrammeStore,
+  input: { customerId: string; available: number; now: string; firstName?: string | null },
+): Promise<MemberProgramme> {
+  const s = await store.settings();
+  const { tier, tierProgress } = await memberTier(store, input.customerId, input.now);
+  const since = new Date(Date.parse(input.now) - 60 * 86_400_000).toISOString();
+  const [open, facts, suggestedRewards, referral] = await Promise.all([
+    store.challenges(input.customerId, 'active'),
+    store.facts(input.customerId, since),
+    rewardSuggestions(store, {
+      customerId: input.customerId,
+      tierId: tier.id,
+      available: input.available,
+      now: input.now,
+    }),
+    ensureReferralCode(store, input.customerId, input.firstName ?? null, input.now),
+  ]);
+  const purchases = facts.get(input.customerId)?.purchases ?? [];
+  const challenges = open
+    .filter((c) => Date.parse(c.endsAt) > Date.parse(input.now))
+    .map((c) => ({
+      id: c.id,
+      kind: c.kind,
+      title: c.title,
+      category: c.category,
+      target: c.target,
+      // Progress from the facts, so an order a moment ago shows before the next refresh job.
+      progress: Math.min(c.target, challengeProgress(c, purchases).progress),
+      rewardPoints: c.rewardPoints,
+      startsAt: c.startsAt,
+      endsAt: c.endsAt,
+    }));
+  return {
+    tier,
+    tierProgress,
+    challenges,
+    suggestedRewards,
+    referralCode: referral,
+    referralLink: s.referralLinkBase ? `${s.referralLinkBase}${encodeURIComponent(referral)}` : null,
+  };
+}
