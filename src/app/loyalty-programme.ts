@@ -57,6 +57,7 @@ import {
   type TierTransition,
 } from '../domain/loyalty/tiers.js';
 import { createRandom } from '../domain/random.js';
+import type { LedgerStore } from './loyalty-ledger.js';
 import { err, ok, type Result } from '../domain/result.js';
 
 // ---------------------------------------------------------------- ports
@@ -371,6 +372,31 @@ export async function memberTier(
 /** Earn multipliers by tier id for the ledger's earn rules (`tierMultipliers`). */
 export function tierMultipliers(c: TierConfig): Record<string, number> {
   return Object.fromEntries(c.tiers.map((t) => [t.id, t.earnMultiplierPermille / 1000]));
+}
+
+/**
+ * Feeds the tiers' earn multipliers to the ledger: when the ledger's programme version in force has
+ * other `tierMultipliers`, a new version is activated with these (the ledger records on every posting
+ * the version that made it). Returns the new version, or null when nothing changed.
+ */
+export async function syncTierMultipliers(
+  ledger: LedgerStore,
+  tiers: TierConfig,
+  now: string,
+): Promise<number | null> {
+  const current = await ledger.activeConfig(now);
+  const wanted = tierMultipliers(tiers);
+  const same =
+    Object.keys(wanted).length === Object.keys(current.config.tierMultipliers).length &&
+    Object.entries(wanted).every(([k, v]) => current.config.tierMultipliers[k] === v);
+  if (same) return null;
+  const v = await ledger.activateConfig({
+    config: { ...current.config, tierMultipliers: wanted },
+    now,
+    by: 'tiers',
+    note: 'tier earn multipliers from the tier configuration',
+  });
+  return v.version;
 }
 
 // ---------------------------------------------------------------- challenges
