@@ -97,7 +97,10 @@ describe.each(DATABASES)('the loyalty programme API on %s', (dialect) => {
       'tiers.noticeDays',
     );
     const ok = await call('PUT', '/v1/loyalty/tiers', admin, { graceDays: 90 });
-    expect(await ok.json()).toMatchObject({ config: { graceDays: 90 } });
+    expect(await ok.json()).toMatchObject({ config: { graceDays: 90 }, ledgerVersion: 1 });
+    // The ledger's earn rules now carry the tiers' multipliers.
+    const again = await call('PUT', '/v1/loyalty/tiers', admin, { graceDays: 91 });
+    expect(await again.json()).toMatchObject({ ledgerVersion: null });
     const w = await call('POST', '/v1/loyalty/tiers/whatif', admin, {
       thresholds: { silver: 900, diamond: 5 },
     });
@@ -107,6 +110,21 @@ describe.each(DATABASES)('the loyalty programme API on %s', (dialect) => {
     ]);
     const w2 = await call('POST', '/v1/loyalty/tiers/whatif', admin, { thresholds: { silver: 200 } });
     expect(w2.status).toBe(200);
+  });
+
+  it('reports programme health and a member’s programme to an admin only', async () => {
+    expect((await call('GET', '/v1/loyalty/health', read)).status).toBe(403);
+    const h = await call('GET', '/v1/loyalty/health', admin);
+    expect(await h.json()).toMatchObject({
+      liability: { pendingPoints: 0, breakageBasis: 'assumed' },
+      participation: { quarter: '2026-Q2' },
+    });
+    const m = await call('GET', '/v1/loyalty/members/u_1/programme', admin);
+    expect(await m.json()).toMatchObject({
+      tier: { id: 'member' },
+      tierProgress: { nextTierId: 'silver', remaining: 250 },
+    });
+    expect((await call('GET', '/v1/loyalty/members/nobody/programme', admin)).status).toBe(404);
   });
 
   it('attributes a referral once and refuses an unknown code with 422', async () => {
