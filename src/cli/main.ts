@@ -20,8 +20,19 @@ import { runDemo } from './commands/demo.js';
 import { runReport } from './commands/report.js';
 import { runEvaluate } from './commands/evaluate.js';
 import { runScore } from './commands/score.js';
+import { runDecide } from './commands/decide.js';
+import { runTextAnalyze, runTextAnalyzeStore, runTextThemes, type ThemesFlags } from './commands/text.js';
 import { registerLoyaltyProgrammeCommands } from './commands/loyalty-programme.js';
 import { runChurnEvaluate, runChurnScore, runChurnTrain, runFeaturesExport } from './commands/churn.js';
+import {
+  runBalance,
+  runConfigSet,
+  runConfigShow,
+  runLoyalty,
+  runReconcile,
+  runSecretShow,
+  runTokenCreate,
+} from './commands/loyalty.js';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -149,6 +160,36 @@ program
   );
 
 program
+  .command('decide')
+  .description('learn from outcomes, then decide the next best action for every customer (after a rescore)')
+  .option('--at <time>', 'decide as of this ISO 8601 time (default: now)')
+  .option('--customer <id...>', 'only these customers (Patron ids)')
+  .option(
+    '--learn-window-days <n>',
+    'a purchase within this many days of a message is a response',
+    int('--learn-window-days'),
+    28,
+  )
+  .option(
+    '--journey-holdout <share>',
+    'share of each journey held out as its control',
+    number('--journey-holdout'),
+    0.1,
+  )
+  .option('--json', 'print the summary as JSON')
+  .action(
+    async (o: {
+      at?: string;
+      customer?: string[];
+      learnWindowDays: number;
+      journeyHoldout: number;
+      json?: boolean;
+    }) => {
+      await withStore(globals(), (store) => runDecide(store, o, new Date()));
+    },
+  );
+
+program
   .command('report')
   .description('the store at a glance: customers, orders, revenue and the latest CLV scores')
   .option('--json', 'print as JSON')
@@ -209,6 +250,62 @@ features
   .option('--json', 'print the summary as JSON')
   .action(async (o: { calibrationEnd: string; holdoutEnd: string; out: string; json?: boolean }) => {
     await withStore(globals(), (store) => runFeaturesExport(store, o));
+  });
+
+const loyalty = program
+  .command('loyalty')
+  .description(
+    'the loyalty programme: the ledger (run, reconcile, balance, token, secret, config), tiers, challenges, rewards, referrals',
+  );
+loyalty
+  .command('run')
+  .description("turn the store's new events into points (exactly once), then release and expire lots")
+  .option('--json', 'print the summary as JSON')
+  .action(async (o: { json?: boolean }) => {
+    await withStore(globals(), (store) => runLoyalty(store, o));
+  });
+loyalty
+  .command('reconcile')
+  .description('prove every balance is derivable from the postings (exit 1 on any mismatch)')
+  .option('--json', 'print the report as JSON')
+  .action(async (o: { json?: boolean }) => {
+    await withStore(globals(), (store) => runReconcile(store, o));
+  });
+loyalty
+  .command('balance')
+  .argument('<customer>', "Patron id (cus_…) or the store's userId")
+  .description("a member's balances and latest entries, each explained")
+  .action(async (customer: string) => {
+    await withStore(globals(), (store) => runBalance(store, customer));
+  });
+const loyaltyToken = loyalty.command('token').description('customer tokens for the customer-facing API');
+loyaltyToken
+  .command('create')
+  .description("sign a short-lived customer token with the store's loyalty secret (for demos and tests)")
+  .requiredOption('--customer <id>', "the store's userId (or a Patron id)")
+  .option('--ttl <seconds>', 'lifetime in seconds (at most 86400)', int('--ttl'), 900)
+  .option('--json', 'print as JSON')
+  .action(async (o: { customer: string; ttl: number; json?: boolean }) => {
+    if (o.ttl < 1 || o.ttl > 86_400) throw new UsageError('--ttl must be from 1 to 86400 seconds');
+    await withStore(globals(), (store) => runTokenCreate(store, o));
+  });
+loyalty
+  .command('secret')
+  .description("print the store's loyalty secret (the store's backend signs customer tokens with it)")
+  .action(async () => {
+    await withStore(globals(), (store) => runSecretShow(store));
+  });
+const loyaltyConfig = loyalty.command('config').description('the versioned programme configuration');
+loyaltyConfig.command('show').action(async () => {
+  await withStore(globals(), (store) => runConfigShow(store));
+});
+loyaltyConfig
+  .command('set')
+  .description('activate a new version now: the JSON file is merged over the active version')
+  .requiredOption('--file <path>', 'JSON object with the fields to change')
+  .option('--note <text>', 'why')
+  .action(async (o: { file: string; note?: string }) => {
+    await withStore(globals(), (store) => runConfigSet(store, o));
   });
 
 const keys = program.command('keys').description('API keys');
@@ -299,7 +396,36 @@ customers
     print(JSON.stringify(profile, null, 2));
   });
 
-const loyalty = program.command('loyalty').description('the loyalty programme');
+const text = program
+  .command('text')
+  .description('sentiment and themes of reviews, tickets and survey comments');
+text
+  .command('analyze')
+  .description('analyse each line of FILE (- for standard input): one JSON object per line out')
+  .argument('<file>')
+  .action(async (file: string) => {
+    await runTextAnalyze(file);
+  });
+text
+  .command('analyze-store')
+  .description("analyse the store's reviews, tickets and survey comments not analysed yet (exactly once)")
+  .option('--json', 'print the summary as JSON')
+  .action(async (o: { json?: boolean }) => {
+    await withStore(globals(), (store) => runTextAnalyzeStore(store, o, () => new Date()));
+  });
+text
+  .command('themes')
+  .description('theme trends by month (negative / mentions) and the complaints that rose this month')
+  .option('--product <id>', 'one product')
+  .option('--theme <theme>', 'shipping | quality | sizing | price | service | packaging | ease_of_use')
+  .option('--source <source>', 'review | ticket | survey')
+  .option('--from <YYYY-MM>', 'first month (default: five months before --to)')
+  .option('--to <YYYY-MM>', 'last month (default: this month)')
+  .option('--json', 'print the report as JSON')
+  .action(async (o: ThemesFlags) => {
+    await withStore(globals(), (store) => runTextThemes(store, o, new Date()));
+  });
+// Tiers, challenges, rewards, referrals (the programme modules) on the same `loyalty` command.
 registerLoyaltyProgrammeCommands(loyalty, globals);
 
 async function main(): Promise<void> {

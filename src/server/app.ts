@@ -14,6 +14,9 @@ import { formatIssuePath } from '../domain/events/normalize.js';
 import { problem } from './errors.js';
 import { authenticator, isObject, readJson } from './http.js';
 import { openApiDocument } from './openapi.js';
+import { loyaltyRoutes, type LoyaltyRouteExtensions } from './routes/loyalty.js';
+import { decisionRoutes } from './routes/decisions.js';
+import { textRoutes } from './routes/text.js';
 import { loyaltyProgrammeRoutes } from './routes/loyalty-programme.js';
 
 export interface AppDeps {
@@ -25,6 +28,8 @@ export interface AppDeps {
   /** Largest accepted request body in bytes (Segment's batch limit is 500 KB). */
   readonly maxBodyBytes: number;
   readonly log?: (line: string) => void;
+  /** What the loyalty programme modules plug into the loyalty API (rewards, extra `me` fields, tier hook). */
+  readonly loyalty?: LoyaltyRouteExtensions;
 }
 
 const SINGLE_TYPES = ['track', 'identify', 'page', 'screen', 'alias', 'group'] as const;
@@ -119,6 +124,9 @@ export function createApp(deps: AppDeps): Hono {
     return c.json(profile);
   });
 
+  loyaltyRoutes(app, deps, authenticate, deps.loyalty);
+  decisionRoutes(app, deps, authenticate);
+  textRoutes(app, deps, authenticate);
   loyaltyProgrammeRoutes(app, deps, authenticate);
 
   app.get('/v1/openapi.json', (c) => c.json(openApiDocument()));
