@@ -17,7 +17,7 @@ import { openApiDocument } from './openapi.js';
 import { loyaltyRoutes, type LoyaltyRouteExtensions } from './routes/loyalty.js';
 import { decisionRoutes } from './routes/decisions.js';
 import { textRoutes } from './routes/text.js';
-import { loyaltyProgrammeRoutes } from './routes/loyalty-programme.js';
+import { loyaltyProgrammeExtensions, loyaltyProgrammeRoutes } from './routes/loyalty-programme.js';
 
 export interface AppDeps {
   readonly store: Store;
@@ -124,7 +124,7 @@ export function createApp(deps: AppDeps): Hono {
     return c.json(profile);
   });
 
-  loyaltyRoutes(app, deps, authenticate, deps.loyalty);
+  loyaltyRoutes(app, deps, authenticate, deps.loyalty ?? loyaltyProgrammeExtensions(deps));
   decisionRoutes(app, deps, authenticate);
   textRoutes(app, deps, authenticate);
   loyaltyProgrammeRoutes(app, deps, authenticate);

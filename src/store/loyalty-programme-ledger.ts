@@ -16,7 +16,7 @@ import {
 import type { PointsPort } from '../app/loyalty-programme.js';
 import { checkRedeemable, rewardCode } from '../domain/loyalty/rewards.js';
 import { err, ok } from '../domain/result.js';
-import type { Store } from './database.js';
+import { openStore, type Store } from './database.js';
 import { ledgerIds, loyaltyStore } from './loyalty-repository.js';
 import { rewardFromRow } from './loyalty-programme-repository.js';
 import type { Tx } from './transaction.js';
@@ -129,16 +129,30 @@ export function catalogReward(dialect: Store['dialect'], rewardId: string, now: 
   };
 }
 
-/** The member's stored tier, for the ledger's earn rules (`config.tierMultipliers`). */
+/**
+ * The member's stored tier, for the ledger's earn rules (`config.tierMultipliers`). The ledger asks
+ * while it holds the member's transaction; on SQLite that transaction owns the store's only
+ * connection, so the tier is read through a second, read-only connection to the same file (WAL lets
+ * it read beside the writer). On PostgreSQL the pool serves it.
+ */
 export function tierOf(store: Store): (customerId: string) => Promise<string | null> {
-  return async (customerId) =>
-    (
-      await store.db
-        .selectFrom('loyalty_tiers')
-        .select('tier_id')
-        .where('customer_id', '=', customerId)
-        .executeTakeFirst()
-    )?.tier_id ?? null;
+  let reader: Store | null = null;
+  return async (customerId) => {
+    let db = store.db;
+    if (store.dialect === 'sqlite') {
+      reader ??= openStore(store.url);
+      db = reader.db;
+    }
+    return (
+      (
+        await db
+          .selectFrom('loyalty_tiers')
+          .select('tier_id')
+          .where('customer_id', '=', customerId)
+          .executeTakeFirst()
+      )?.tier_id ?? null
+    );
+  };
 }
 
 /** The ledger's figures for programme health, read from its tables (read only). */

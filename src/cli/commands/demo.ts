@@ -7,6 +7,8 @@ import { runScore } from './score.js';
 import { runImport } from './import.js';
 import { runGenerate } from './generate.js';
 import { printLoyaltyDemo, runLoyalty } from './loyalty.js';
+import { printProgrammeDemo, runProgrammeDemo } from './loyalty-programme-demo.js';
+import { tierOf } from '../../store/loyalty-programme-ledger.js';
 
 /**
  * The demo store's two years of history end on 2026-11-16 (a fixed date keeps it deterministic for
@@ -41,7 +43,10 @@ export async function runDemo(store: Store, o: { customers: number; seed: number
   const summary = await runImport(store, events, 'events-jsonl', { quiet: true });
   await runScore(store, { horizonDays: 365, margin: 0.3, discountRate: 0.1, quiet: true }, new Date());
   // The store's customers earn points from their orders, reviews, referrals and community help.
-  const loyalty = await runLoyalty(store, { quiet: true });
+  const loyalty = await runLoyalty(store, { quiet: true, hooks: { tierOf: tierOf(store) } });
+  // …climb tiers, complete personal challenges over the last months of history, and redeem rewards.
+  const at = new Date().toISOString();
+  const programme = await runProgrammeDemo(store, { end: '2026-11-16T00:00:00.000Z', now: at, seed: o.seed });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
 
   print('');
@@ -52,6 +57,7 @@ export async function runDemo(store: Store, o: { customers: number; seed: number
   printStoreReport(await storeReport(store));
   print('');
   await printLoyaltyDemo(store, loyalty);
+  await printProgrammeDemo(store, programme, at);
   print('');
   print('Next:');
   print('  npx patron keys create --name storefront --scopes ingest,read   # an API key');

@@ -16,16 +16,35 @@ import {
   type CatalogError,
 } from '../../app/loyalty-programme.js';
 import { tierConfigSchema } from '../../domain/loyalty/tiers.js';
-import { ledgerFigures } from '../../store/loyalty-programme-ledger.js';
+import { catalogReward, ledgerFigures, tierOf } from '../../store/loyalty-programme-ledger.js';
 import { programmeStore } from '../../store/loyalty-programme-repository.js';
 import { loyaltyStore } from '../../store/loyalty-repository.js';
 import type { AppDeps } from '../app.js';
+import type { LoyaltyRouteExtensions } from './loyalty.js';
 import { problem } from '../errors.js';
 import { isObject, readJson, type Authenticate } from '../http.js';
 
 function catalogProblem(c: Context, e: CatalogError): Response {
   if (e.type === 'UnknownReward') return problem(c, 404, `No reward "${e.id}".`);
   return problem(c, 400, 'The reward is invalid; nothing was saved.', e.errors);
+}
+
+/**
+ * What the programme plugs into the ledger's loyalty API: catalog rewards for
+ * `POST /v1/loyalty/me/redemptions {"rewardId"}`, the programme's fields of `GET /v1/loyalty/me`
+ * (tier, tierProgress, challenges, suggestedRewards, referralCode), and the tier for earn multipliers.
+ */
+export function loyaltyProgrammeExtensions(deps: AppDeps): LoyaltyRouteExtensions {
+  const ps = programmeStore(deps.store);
+  return {
+    rewardFor: (rewardId) => catalogReward(deps.store.dialect, rewardId, deps.now().toISOString()),
+    meSections: [
+      async (customerId, balance, now) => ({
+        ...(await memberProgramme(ps, { customerId, available: balance.available, now: now.toISOString() })),
+      }),
+    ],
+    hooks: { tierOf: tierOf(deps.store) },
+  };
 }
 
 export function loyaltyProgrammeRoutes(app: Hono, deps: AppDeps, authenticate: Authenticate): void {
