@@ -332,11 +332,13 @@ export async function memberTier(
   store: ProgrammeStore,
   customerId: string,
   now: string,
+  preloaded?: { settings: ProgrammeSettings; facts: MemberFacts },
 ): Promise<{ tier: MemberTierView; tierProgress: TierProgressView }> {
-  const s = await store.settings();
+  const s = preloaded?.settings ?? (await store.settings());
   const c = s.tiers;
   const since = new Date(Date.parse(now) - c.windowDays * 86_400_000).toISOString();
-  const facts = (await store.facts(customerId, since)).get(customerId) ?? { purchases: [], activities: [] };
+  const facts = preloaded?.facts ??
+    (await store.facts(customerId, since)).get(customerId) ?? { purchases: [], activities: [] };
   const score = qualifyingScore(facts.activities, c, now);
   const record = await store.tier(customerId);
   // The stored state may lag an event not yet evaluated; the view evaluates without saving.
@@ -637,14 +639,17 @@ export async function updateReward(
 export async function rewardSuggestions(
   store: ProgrammeStore,
   input: { customerId: string; tierId: string; available: number; now: string; limit?: number },
+  preloaded?: { settings: ProgrammeSettings; facts: MemberFacts },
 ): Promise<RewardSuggestion[]> {
-  const s = await store.settings();
+  const s = preloaded?.settings ?? (await store.settings());
   const [catalog, items, history, peers, facts] = await Promise.all([
     store.rewards(),
     store.wantedItems(input.customerId),
     store.redeemedTypes(input.customerId),
     store.redemptionCounts(input.tierId),
-    store.facts(input.customerId, new Date(Date.parse(input.now) - 180 * 86_400_000).toISOString()),
+    preloaded
+      ? Promise.resolve(new Map([[input.customerId, preloaded.facts]]))
+      : store.facts(input.customerId, new Date(Date.parse(input.now) - 180 * 86_400_000).toISOString()),
   ]);
   const baseline = challengeBaseline(facts.get(input.customerId)?.purchases ?? [], input.now);
   const cartTotal = items.filter((i) => i.source === 'cart').reduce((n, i) => n + i.priceMinor, 0);
@@ -863,20 +868,24 @@ export async function memberProgramme(
   input: { customerId: string; available: number; now: string; firstName?: string | null },
 ): Promise<MemberProgramme> {
   const s = await store.settings();
-  const { tier, tierProgress } = await memberTier(store, input.customerId, input.now);
-  const since = new Date(Date.parse(input.now) - 60 * 86_400_000).toISOString();
-  const [open, facts, suggestedRewards, referral] = await Promise.all([
+  // One read of the member's facts over the tier window serves tier, challenges and suggestions.
+  const since = new Date(Date.parse(input.now) - s.tiers.windowDays * 86_400_000).toISOString();
+  const facts = (await store.facts(input.customerId, since)).get(input.customerId) ?? {
+    purchases: [],
+    activities: [],
+  };
+  const preloaded = { settings: s, facts };
+  const { tier, tierProgress } = await memberTier(store, input.customerId, input.now, preloaded);
+  const [open, suggestedRewards, referral] = await Promise.all([
     store.challenges(input.customerId, 'active'),
-    store.facts(input.customerId, since),
-    rewardSuggestions(store, {
-      customerId: input.customerId,
-      tierId: tier.id,
-      available: input.available,
-      now: input.now,
-    }),
+    rewardSuggestions(
+      store,
+      { customerId: input.customerId, tierId: tier.id, available: input.available, now: input.now },
+      preloaded,
+    ),
     ensureReferralCode(store, input.customerId, input.firstName ?? null, input.now),
   ]);
-  const purchases = facts.get(input.customerId)?.purchases ?? [];
+  const purchases = facts.purchases;
   const challenges = open
     .filter((c) => Date.parse(c.endsAt) > Date.parse(input.now))
     .map((c) => ({
