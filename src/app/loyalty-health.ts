@@ -54,7 +54,10 @@ export async function programmeHealth(
   const breakage = breakageFromHistory(lots);
   const p = participation({
     members: outstanding.members,
-    movements: await ledger.movements(new Date(Date.parse(now) - 100 * 86_400_000).toISOString(), now),
+    movements: await ledger.movements(
+      new Date(Date.parse(now) - 100 * 86_400_000).toISOString(),
+      new Date(Date.parse(now) + 1).toISOString(),
+    ),
     now,
     timeZone: s.timezone,
   });

@@ -57,6 +57,7 @@ import {
   type TierTransition,
 } from '../domain/loyalty/tiers.js';
 import { createRandom } from '../domain/random.js';
+import type { LedgerStore } from './loyalty-ledger.js';
 import { err, ok, type Result } from '../domain/result.js';
 
 // ---------------------------------------------------------------- ports
@@ -331,11 +332,13 @@ export async function memberTier(
   store: ProgrammeStore,
   customerId: string,
   now: string,
+  preloaded?: { settings: ProgrammeSettings; facts: MemberFacts },
 ): Promise<{ tier: MemberTierView; tierProgress: TierProgressView }> {
-  const s = await store.settings();
+  const s = preloaded?.settings ?? (await store.settings());
   const c = s.tiers;
   const since = new Date(Date.parse(now) - c.windowDays * 86_400_000).toISOString();
-  const facts = (await store.facts(customerId, since)).get(customerId) ?? { purchases: [], activities: [] };
+  const facts = preloaded?.facts ??
+    (await store.facts(customerId, since)).get(customerId) ?? { purchases: [], activities: [] };
   const score = qualifyingScore(facts.activities, c, now);
   const record = await store.tier(customerId);
   // The stored state may lag an event not yet evaluated; the view evaluates without saving.
@@ -371,6 +374,31 @@ export async function memberTier(
 /** Earn multipliers by tier id for the ledger's earn rules (`tierMultipliers`). */
 export function tierMultipliers(c: TierConfig): Record<string, number> {
   return Object.fromEntries(c.tiers.map((t) => [t.id, t.earnMultiplierPermille / 1000]));
+}
+
+/**
+ * Feeds the tiers' earn multipliers to the ledger: when the ledger's programme version in force has
+ * other `tierMultipliers`, a new version is activated with these (the ledger records on every posting
+ * the version that made it). Returns the new version, or null when nothing changed.
+ */
+export async function syncTierMultipliers(
+  ledger: LedgerStore,
+  tiers: TierConfig,
+  now: string,
+): Promise<number | null> {
+  const current = await ledger.activeConfig(now);
+  const wanted = tierMultipliers(tiers);
+  const same =
+    Object.keys(wanted).length === Object.keys(current.config.tierMultipliers).length &&
+    Object.entries(wanted).every(([k, v]) => current.config.tierMultipliers[k] === v);
+  if (same) return null;
+  const v = await ledger.activateConfig({
+    config: { ...current.config, tierMultipliers: wanted },
+    now,
+    by: 'tiers',
+    note: 'tier earn multipliers from the tier configuration',
+  });
+  return v.version;
 }
 
 // ---------------------------------------------------------------- challenges
@@ -611,14 +639,17 @@ export async function updateReward(
 export async function rewardSuggestions(
   store: ProgrammeStore,
   input: { customerId: string; tierId: string; available: number; now: string; limit?: number },
+  preloaded?: { settings: ProgrammeSettings; facts: MemberFacts },
 ): Promise<RewardSuggestion[]> {
-  const s = await store.settings();
+  const s = preloaded?.settings ?? (await store.settings());
   const [catalog, items, history, peers, facts] = await Promise.all([
     store.rewards(),
     store.wantedItems(input.customerId),
     store.redeemedTypes(input.customerId),
     store.redemptionCounts(input.tierId),
-    store.facts(input.customerId, new Date(Date.parse(input.now) - 180 * 86_400_000).toISOString()),
+    preloaded
+      ? Promise.resolve(new Map([[input.customerId, preloaded.facts]]))
+      : store.facts(input.customerId, new Date(Date.parse(input.now) - 180 * 86_400_000).toISOString()),
   ]);
   const baseline = challengeBaseline(facts.get(input.customerId)?.purchases ?? [], input.now);
   const cartTotal = items.filter((i) => i.source === 'cart').reduce((n, i) => n + i.priceMinor, 0);
@@ -805,3 +836,76 @@ export async function flagRefundCycling(store: ProgrammeStore, now: string): Pro
 
 /** A redeemable check for the catalog (the ledger's redemption re-checks inside its transaction). */
 export { checkRedeemable };
+
+// ---------------------------------------------------------------- the member's view
+
+export interface MemberProgramme {
+  readonly tier: MemberTierView;
+  readonly tierProgress: TierProgressView;
+  readonly challenges: ReadonlyArray<{
+    readonly id: string;
+    readonly kind: ChallengeKind;
+    readonly title: string;
+    readonly category: string | null;
+    readonly target: number;
+    readonly progress: number;
+    readonly rewardPoints: number;
+    readonly startsAt: string;
+    readonly endsAt: string;
+  }>;
+  readonly suggestedRewards: RewardSuggestion[];
+  readonly referralCode: string;
+  readonly referralLink: string | null;
+}
+
+/**
+ * The programme's part of `GET /v1/loyalty/me`: tier and progress (evaluated from the facts as of
+ * `now`), active challenges with their progress, reward suggestions for the available balance, and
+ * the member's referral code (created on first request).
+ */
+export async function memberProgramme(
+  store: ProgrammeStore,
+  input: { customerId: string; available: number; now: string; firstName?: string | null },
+): Promise<MemberProgramme> {
+  const s = await store.settings();
+  // One read of the member's facts over the tier window serves tier, challenges and suggestions.
+  const since = new Date(Date.parse(input.now) - s.tiers.windowDays * 86_400_000).toISOString();
+  const facts = (await store.facts(input.customerId, since)).get(input.customerId) ?? {
+    purchases: [],
+    activities: [],
+  };
+  const preloaded = { settings: s, facts };
+  const { tier, tierProgress } = await memberTier(store, input.customerId, input.now, preloaded);
+  const [open, suggestedRewards, referral] = await Promise.all([
+    store.challenges(input.customerId, 'active'),
+    rewardSuggestions(
+      store,
+      { customerId: input.customerId, tierId: tier.id, available: input.available, now: input.now },
+      preloaded,
+    ),
+    ensureReferralCode(store, input.customerId, input.firstName ?? null, input.now),
+  ]);
+  const purchases = facts.purchases;
+  const challenges = open
+    .filter((c) => Date.parse(c.endsAt) > Date.parse(input.now))
+    .map((c) => ({
+      id: c.id,
+      kind: c.kind,
+      title: c.title,
+      category: c.category,
+      target: c.target,
+      // Progress from the facts, so an order a moment ago shows before the next refresh job.
+      progress: Math.min(c.target, challengeProgress(c, purchases).progress),
+      rewardPoints: c.rewardPoints,
+      startsAt: c.startsAt,
+      endsAt: c.endsAt,
+    }));
+  return {
+    tier,
+    tierProgress,
+    challenges,
+    suggestedRewards,
+    referralCode: referral,
+    referralLink: s.referralLinkBase ? `${s.referralLinkBase}${encodeURIComponent(referral)}` : null,
+  };
+}

@@ -19,7 +19,7 @@ import { recommendationRoutes } from './routes/recommendations.js';
 import { loyaltyRoutes, type LoyaltyRouteExtensions } from './routes/loyalty.js';
 import { decisionRoutes } from './routes/decisions.js';
 import { textRoutes } from './routes/text.js';
-import { loyaltyProgrammeRoutes } from './routes/loyalty-programme.js';
+import { loyaltyProgrammeExtensions, loyaltyProgrammeRoutes } from './routes/loyalty-programme.js';
 
 export interface AppDeps {
   readonly store: Store;
@@ -134,6 +134,7 @@ export function createApp(deps: AppDeps): Hono {
   segmentRoutes(app, deps, authenticate);
   recommendationRoutes(app, deps, authenticate);
   loyaltyRoutes(app, deps, authenticate, deps.loyalty);
+  loyaltyRoutes(app, deps, authenticate, deps.loyalty ?? loyaltyProgrammeExtensions(deps));
   decisionRoutes(app, deps, authenticate);
   textRoutes(app, deps, authenticate);
   loyaltyProgrammeRoutes(app, deps, authenticate);

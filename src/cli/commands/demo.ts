@@ -10,6 +10,8 @@ import { scoreChurn, trainChurn } from '../../app/churn.js';
 import { churnHistoryStore } from '../../store/churn-history-repository.js';
 import { churnStore } from '../../store/churn-repository.js';
 import { printLoyaltyDemo, runLoyalty } from './loyalty.js';
+import { printProgrammeDemo, runProgrammeDemo } from './loyalty-programme-demo.js';
+import { tierOf } from '../../store/loyalty-programme-ledger.js';
 
 /**
  * The demo store's two years of history end on 2026-11-16 (a fixed date keeps it deterministic for
@@ -50,7 +52,10 @@ export async function runDemo(store: Store, o: { customers: number; seed: number
   const churn = trained.ok ? await scoreChurn(churnSource, churnStore(store), { now: new Date() }) : trained;
   if (!churn.ok) throw new Error(`churn: ${churn.error.message}`);
   // The store's customers earn points from their orders, reviews, referrals and community help.
-  const loyalty = await runLoyalty(store, { quiet: true });
+  const loyalty = await runLoyalty(store, { quiet: true, hooks: { tierOf: tierOf(store) } });
+  // …climb tiers, complete personal challenges over the last months of history, and redeem rewards.
+  const at = new Date().toISOString();
+  const programme = await runProgrammeDemo(store, { end: '2026-11-16T00:00:00.000Z', now: at, seed: o.seed });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
 
   print('');
@@ -64,6 +69,7 @@ export async function runDemo(store: Store, o: { customers: number; seed: number
   printStoreReport(await storeReport(store));
   print('');
   await printLoyaltyDemo(store, loyalty);
+  await printProgrammeDemo(store, programme, at);
   print('');
   print('Next:');
   print('  npx patron keys create --name storefront --scopes ingest,read   # an API key');

@@ -4,18 +4,22 @@
  */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { whatIf, type ProgrammeHealth } from '../../app/loyalty-health.js';
+import { programmeHealth, whatIf, type ProgrammeHealth } from '../../app/loyalty-health.js';
+import { memberBalance } from '../../app/loyalty-ledger.js';
 import {
   calibrateChallenges,
   createReward,
   evaluateTiers,
   flagRefundCycling,
   formatMoney,
+  memberProgramme,
   processReferrals,
   refreshChallenges,
 } from '../../app/loyalty-programme.js';
 import type { Store } from '../../store/database.js';
 import { programmeStore } from '../../store/loyalty-programme-repository.js';
+import { ledgerFigures, ledgerPoints } from '../../store/loyalty-programme-ledger.js';
+import { loyaltyStore } from '../../store/loyalty-repository.js';
 import { print, UsageError, withStore, type GlobalFlags } from '../context.js';
 
 const instant = (v: string): string => {
@@ -41,7 +45,7 @@ export async function runChallenges(
   store: Store,
   o: { now: string; seed: number; json: boolean },
 ): Promise<void> {
-  const r = await refreshChallenges(programmeStore(store), null, { now: o.now, seed: o.seed });
+  const r = await refreshChallenges(programmeStore(store), ledgerPoints(store), { now: o.now, seed: o.seed });
   if (o.json) return print(JSON.stringify(r));
   print(
     `Challenges: ${r.generated} offered, ${r.completed} completed, ${r.expired} expired, ${r.rewarded} rewards posted (${r.rewardedPoints} points); ${r.active} active.`,
@@ -92,7 +96,7 @@ export function registerLoyaltyProgrammeCommands(loyalty: Command, globals: () =
       await withStore(globals(), async (store) => {
         const at = o.now ?? now();
         const ps = programmeStore(store);
-        const r = await processReferrals(ps, null, at);
+        const r = await processReferrals(ps, ledgerPoints(store), at);
         const flagged = await flagRefundCycling(ps, at);
         print(
           `Referrals: ${r.checked} open, ${r.due} due, ${r.rewarded} rewarded, ${r.void} void; ${flagged} new refund-cycling flags.`,
@@ -176,6 +180,36 @@ export function registerLoyaltyProgrammeCommands(loyalty: Command, globals: () =
         print(`  ${'tier'.padEnd(10)} ${'now'.padStart(8)} ${'proposed'.padStart(9)}`);
         for (const t of r.value.tiers)
           print(`  ${t.id.padEnd(10)} ${String(t.current).padStart(8)} ${String(t.proposed).padStart(9)}`);
+      });
+    });
+
+  loyalty
+    .command('health')
+    .description('points liability, expected breakage, participation this quarter, members per tier')
+    .option('--now <time>', 'as of this time (default: now)', instant)
+    .option('--json', 'print JSON')
+    .action(async (o: { now?: string; json?: boolean }) => {
+      await withStore(globals(), async (store) => {
+        const h = await programmeHealth(programmeStore(store), ledgerFigures(store), o.now ?? now());
+        if (o.json) return print(JSON.stringify(h));
+        printHealth(h);
+      });
+    });
+
+  loyalty
+    .command('member')
+    .description('one member’s tier, progress, challenges, suggested rewards and referral code')
+    .argument('<customer>', 'cus_ id or the store’s userId')
+    .option('--now <time>', 'as of this time (default: now)', instant)
+    .action(async (customer: string, o: { now?: string }) => {
+      await withStore(globals(), async (store) => {
+        const ps = programmeStore(store);
+        const id = await ps.customerIdFor(customer);
+        if (!id) throw new UsageError(`no customer with id or userId "${customer}"`);
+        const at = o.now ?? now();
+        const balance = await memberBalance(loyaltyStore(store), id, at);
+        const view = await memberProgramme(ps, { customerId: id, available: balance.available, now: at });
+        print(JSON.stringify({ customerId: id, balance, ...view }, null, 2));
       });
     });
 }

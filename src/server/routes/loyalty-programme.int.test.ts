@@ -7,6 +7,8 @@ import { apiKeyStore } from '../../store/api-key-repository.js';
 import { eventStore } from '../../store/event-repository.js';
 import { programmeStore } from '../../store/loyalty-programme-repository.js';
 import { settingsStore } from '../../store/settings-repository.js';
+import { creditPoints } from '../../app/loyalty-ledger.js';
+import { ledgerIds, loyaltyStore } from '../../store/loyalty-repository.js';
 import { createApp } from '../app.js';
 
 describe.each(DATABASES)('the loyalty programme API on %s', (dialect) => {
@@ -97,7 +99,10 @@ describe.each(DATABASES)('the loyalty programme API on %s', (dialect) => {
       'tiers.noticeDays',
     );
     const ok = await call('PUT', '/v1/loyalty/tiers', admin, { graceDays: 90 });
-    expect(await ok.json()).toMatchObject({ config: { graceDays: 90 } });
+    expect(await ok.json()).toMatchObject({ config: { graceDays: 90 }, ledgerVersion: 1 });
+    // The ledger's earn rules now carry the tiers' multipliers.
+    const again = await call('PUT', '/v1/loyalty/tiers', admin, { graceDays: 91 });
+    expect(await again.json()).toMatchObject({ ledgerVersion: null });
     const w = await call('POST', '/v1/loyalty/tiers/whatif', admin, {
       thresholds: { silver: 900, diamond: 5 },
     });
@@ -107,6 +112,21 @@ describe.each(DATABASES)('the loyalty programme API on %s', (dialect) => {
     ]);
     const w2 = await call('POST', '/v1/loyalty/tiers/whatif', admin, { thresholds: { silver: 200 } });
     expect(w2.status).toBe(200);
+  });
+
+  it('reports programme health and a member’s programme to an admin only', async () => {
+    expect((await call('GET', '/v1/loyalty/health', read)).status).toBe(403);
+    const h = await call('GET', '/v1/loyalty/health', admin);
+    expect(await h.json()).toMatchObject({
+      liability: { pendingPoints: 0, breakageBasis: 'assumed' },
+      participation: { quarter: '2026-Q2' },
+    });
+    const m = await call('GET', '/v1/loyalty/members/u_1/programme', admin);
+    expect(await m.json()).toMatchObject({
+      tier: { id: 'member' },
+      tierProgress: { nextTierId: 'silver', remaining: 250 },
+    });
+    expect((await call('GET', '/v1/loyalty/members/nobody/programme', admin)).status).toBe(404);
   });
 
   it('attributes a referral once and refuses an unknown code with 422', async () => {
@@ -130,5 +150,65 @@ describe.each(DATABASES)('the loyalty programme API on %s', (dialect) => {
     expect(first.status).toBe(201);
     expect(await first.json()).toMatchObject({ decision: 'accept', status: 'awaiting_order' });
     expect((await call('POST', '/v1/loyalty/referrals', ingest, { code, customer: 'u_2' })).status).toBe(200);
+  });
+
+  it('adds the programme to GET /v1/loyalty/me and redeems a catalog reward by id, once per Idempotency-Key', async () => {
+    const ps = programmeStore(t.store);
+    const id = (await ps.customerIdFor('u_1')) as string;
+    await creditPoints(loyaltyStore(t.store), ledgerIds, {
+      customerId: id,
+      businessKey: 'test:grant:u_1',
+      source: 'bonus',
+      rule: 'test_grant',
+      points: 400,
+      release: null,
+      effectiveAt: '2026-05-01T00:00:00.000Z',
+      now: '2026-05-01T00:00:00.000Z',
+    });
+    const tok = await call('POST', '/v1/loyalty/tokens', admin, { customerId: 'u_1' });
+    const token = ((await tok.json()) as { token: string }).token;
+    const me = await call('GET', '/v1/loyalty/me', token);
+    expect(me.status).toBe(200);
+    const body = (await me.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({
+      available: 400,
+      tier: { id: 'member' },
+      tierProgress: { nextTierId: 'silver' },
+    });
+    expect(typeof body.referralCode).toBe('string');
+    const rewards = (await (await call('GET', '/v1/loyalty/rewards', read)).json()) as {
+      rewards: Array<{ id: string; costPoints: number }>;
+    };
+    const ship = rewards.rewards[0]!;
+    expect((body.suggestedRewards as Array<{ rewardId: string }>).map((r) => r.rewardId)).toContain(ship.id);
+    const redeem = () =>
+      app.request('/v1/loyalty/me/redemptions', {
+        method: 'POST',
+        body: JSON.stringify({ rewardId: ship.id }),
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${token}`,
+          'idempotency-key': 'r-1',
+        },
+      });
+    const first = await redeem();
+    expect(first.status).toBe(201);
+    const receipt = (await first.json()) as { points: number; issued: { code: string } };
+    expect(receipt.points).toBe(ship.costPoints);
+    expect(receipt.issued.code).toMatch(/^RWD-/);
+    const again = await redeem();
+    expect(((await again.json()) as { issued: { code: string } }).issued.code).toBe(receipt.issued.code);
+    expect((await ps.reward(ship.id))?.stockLeft).toBe(9);
+    const poor = await app.request('/v1/loyalty/me/redemptions', {
+      method: 'POST',
+      body: JSON.stringify({ rewardId: ship.id }),
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${token}`,
+        'idempotency-key': 'r-2',
+      },
+    });
+    expect(poor.status).toBe(409);
+    expect(await poor.json()).toMatchObject({ available: 400 - ship.costPoints, needed: ship.costPoints });
   });
 });

@@ -4,23 +4,47 @@
  * Problem details for every refusal, naming the field.
  */
 import type { Context, Hono } from 'hono';
-import { whatIf } from '../../app/loyalty-health.js';
+import { programmeHealth, whatIf } from '../../app/loyalty-health.js';
+import { memberBalance } from '../../app/loyalty-ledger.js';
 import {
   attributeReferral,
   checkSettings,
   createReward,
+  memberProgramme,
+  syncTierMultipliers,
   updateReward,
   type CatalogError,
 } from '../../app/loyalty-programme.js';
 import { tierConfigSchema } from '../../domain/loyalty/tiers.js';
+import { catalogReward, ledgerFigures, tierOf } from '../../store/loyalty-programme-ledger.js';
 import { programmeStore } from '../../store/loyalty-programme-repository.js';
+import { loyaltyStore } from '../../store/loyalty-repository.js';
 import type { AppDeps } from '../app.js';
+import type { LoyaltyRouteExtensions } from './loyalty.js';
 import { problem } from '../errors.js';
 import { isObject, readJson, type Authenticate } from '../http.js';
 
 function catalogProblem(c: Context, e: CatalogError): Response {
   if (e.type === 'UnknownReward') return problem(c, 404, `No reward "${e.id}".`);
   return problem(c, 400, 'The reward is invalid; nothing was saved.', e.errors);
+}
+
+/**
+ * What the programme plugs into the ledger's loyalty API: catalog rewards for
+ * `POST /v1/loyalty/me/redemptions {"rewardId"}`, the programme's fields of `GET /v1/loyalty/me`
+ * (tier, tierProgress, challenges, suggestedRewards, referralCode), and the tier for earn multipliers.
+ */
+export function loyaltyProgrammeExtensions(deps: AppDeps): LoyaltyRouteExtensions {
+  const ps = programmeStore(deps.store);
+  return {
+    rewardFor: (rewardId) => catalogReward(deps.store.dialect, rewardId, deps.now().toISOString()),
+    meSections: [
+      async (customerId, balance, now) => ({
+        ...(await memberProgramme(ps, { customerId, available: balance.available, now: now.toISOString() })),
+      }),
+    ],
+    hooks: { tierOf: tierOf(deps.store) },
+  };
 }
 
 export function loyaltyProgrammeRoutes(app: Hono, deps: AppDeps, authenticate: Authenticate): void {
@@ -78,7 +102,8 @@ export function loyaltyProgrammeRoutes(app: Hono, deps: AppDeps, authenticate: A
     if (problems.length > 0)
       return problem(c, 400, 'The tier configuration is invalid; nothing was saved.', problems);
     await ps.saveSettings(next, now());
-    return c.json({ config: next.tiers });
+    const version = await syncTierMultipliers(loyaltyStore(deps.store), next.tiers, now());
+    return c.json({ config: next.tiers, ledgerVersion: version });
   });
 
   app.post('/v1/loyalty/tiers/whatif', async (c) => {
@@ -124,6 +149,24 @@ export function loyaltyProgrammeRoutes(app: Hono, deps: AppDeps, authenticate: A
           ]);
     const { new: isNew, ...referral } = r.value;
     return c.json(referral, isNew ? 201 : 200);
+  });
+
+  app.get('/v1/loyalty/health', async (c) => {
+    const auth = await authenticate(c, 'admin');
+    if (!auth.ok) return auth.response;
+    return c.json(await programmeHealth(ps, ledgerFigures(deps.store), now()));
+  });
+
+  app.get('/v1/loyalty/members/:id/programme', async (c) => {
+    const auth = await authenticate(c, 'admin');
+    if (!auth.ok) return auth.response;
+    const id = await ps.customerIdFor(c.req.param('id'));
+    if (!id) return problem(c, 404, `No customer with id or userId "${c.req.param('id')}".`);
+    const balance = await memberBalance(loyaltyStore(deps.store), id, now());
+    return c.json({
+      customerId: id,
+      ...(await memberProgramme(ps, { customerId: id, available: balance.available, now: now() })),
+    });
   });
 
   app.get('/v1/loyalty/flags', async (c) => {
