@@ -296,13 +296,11 @@ async function sendWithTimeout(
   });
   try {
     return await Promise.race([
-      channel
-        .send(message, controller.signal)
-        .catch((e: unknown): SendOutcome => ({
-          type: 'failed',
-          retryable: true,
-          error: e instanceof Error ? e.message : String(e),
-        })),
+      channel.send(message, controller.signal).catch((e: unknown): SendOutcome => ({
+        type: 'failed',
+        retryable: true,
+        error: e instanceof Error ? e.message : String(e),
+      })),
       timeout,
     ]);
   } finally {

@@ -14,6 +14,7 @@ import { formatIssuePath } from '../domain/events/normalize.js';
 import { problem } from './errors.js';
 import { authenticator, isObject, readJson } from './http.js';
 import { openApiDocument } from './openapi.js';
+import { unsubscribeRoutes } from './routes/unsubscribe.js';
 
 export interface AppDeps {
   readonly store: Store;
@@ -117,6 +118,8 @@ export function createApp(deps: AppDeps): Hono {
     if (!profile) return problem(c, 404, `No customer with id or userId "${c.req.param('id')}".`);
     return c.json(profile);
   });
+
+  unsubscribeRoutes(app, deps);
 
   app.get('/v1/openapi.json', (c) => c.json(openApiDocument()));
   app.get('/health', (c) => c.json({ status: 'ok' }));

@@ -7,15 +7,19 @@ const policy = { baseMs: 1000, capMs: 60_000, maxAttempts: 5 };
 describe('retry policy', () => {
   it('doubles the delay ceiling per attempt and keeps each delay within [ceiling/2, ceiling]', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 4 }), fc.double({ min: 0, max: 0.999999, noNaN: true }), (attempt, u) => {
-        const d = afterFailure(attempt, true, policy, u);
-        const ceiling = Math.min(60_000, 1000 * 2 ** (attempt - 1));
-        expect(d.type).toBe('retry');
-        if (d.type === 'retry') {
-          expect(d.delayMs).toBeGreaterThanOrEqual(ceiling / 2);
-          expect(d.delayMs).toBeLessThanOrEqual(ceiling);
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 4 }),
+        fc.double({ min: 0, max: 0.999999, noNaN: true }),
+        (attempt, u) => {
+          const d = afterFailure(attempt, true, policy, u);
+          const ceiling = Math.min(60_000, 1000 * 2 ** (attempt - 1));
+          expect(d.type).toBe('retry');
+          if (d.type === 'retry') {
+            expect(d.delayMs).toBeGreaterThanOrEqual(ceiling / 2);
+            expect(d.delayMs).toBeLessThanOrEqual(ceiling);
+          }
+        },
+      ),
     );
   });
 

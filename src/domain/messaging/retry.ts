@@ -21,7 +21,12 @@ export type RetryDecision = { readonly type: 'retry'; readonly delayMs: number }
  * What to do after attempt number `attempt` (1-based) failed. `u` is a uniform draw in [0, 1)
  * from the caller's random source. A permanent failure (`retryable: false`) is dead at once.
  */
-export function afterFailure(attempt: number, retryable: boolean, policy: RetryPolicy, u: number): RetryDecision {
+export function afterFailure(
+  attempt: number,
+  retryable: boolean,
+  policy: RetryPolicy,
+  u: number,
+): RetryDecision {
   if (!retryable || attempt >= policy.maxAttempts) return { type: 'dead' };
   const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** (attempt - 1));
   return { type: 'retry', delayMs: Math.round(ceiling / 2 + (u * ceiling) / 2) };
