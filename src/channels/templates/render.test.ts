@@ -69,8 +69,8 @@ describe('the default templates', () => {
     const bare = await renderer.render(id, {}, { unsubscribeUrl: null });
     expect(bare.html).toContain('Hi there,');
     expect(bare.html).not.toContain('Unsubscribe');
-    expect(bare.text).not.toMatch(/undefined|NaN|\{\{|  of |^\.$/m);
-    expect(bare.short).not.toMatch(/undefined|NaN|\{\{|  /);
+    expect(bare.text).not.toMatch(/undefined|NaN|\{\{| {2}of |^\.$/m);
+    expect(bare.short).not.toMatch(/undefined|NaN|\{\{| {2}/);
   });
 
   it('personalises with products, recommendations and their reasons, points and tier progress', async () => {
