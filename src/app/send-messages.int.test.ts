@@ -354,7 +354,7 @@ describe.each(DATABASES)('the sender worker on %s', (dialect) => {
     expect(consent).toMatchObject({ channel: 'email', purpose: 'marketing', granted: 0 });
     const forged = await app.request(path.slice(0, -2) + 'xx');
     expect(forged.status).toBe(400);
-    expect((await forged.json()).errors[0].path).toBe('token');
+    expect(((await forged.json()) as { errors: Array<{ path: string }> }).errors[0]?.path).toBe('token');
     await enqueueMessage(t.store.db, msg(c, 'unsub-2'), now());
     await enqueueMessage(
       t.store.db,

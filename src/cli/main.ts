@@ -20,6 +20,7 @@ import { runDemo } from './commands/demo.js';
 import { runReport } from './commands/report.js';
 import { runEvaluate } from './commands/evaluate.js';
 import { runScore } from './commands/score.js';
+import { runSend, type SendFlags } from './commands/send.js';
 import { runChurnEvaluate, runChurnScore, runChurnTrain, runFeaturesExport } from './commands/churn.js';
 
 const int = (name: string) => (v: string) => {
@@ -197,6 +198,44 @@ churn
   .action(async (o: { asOf?: string; json?: boolean }) => {
     await withStore(globals(), (store) => runChurnScore(store, o));
   });
+
+for (const [verb, description] of [
+  ['send', 'send the due messages of the outbox (retries with backoff; many workers may run at once)'],
+  ['worker', 'the sender worker (same as send): runs until SIGINT/SIGTERM'],
+] as const) {
+  program
+    .command(verb)
+    .description(description)
+    .option('--until-empty', 'stop when no message is due instead of waiting for more')
+    .option('--batch <n>', 'messages claimed at a time', int('--batch'), 64)
+    .option('--concurrency <n>', 'sends in flight at once', int('--concurrency'), 8)
+    .option(
+      '--send-timeout-ms <n>',
+      'abandon (and retry) a send after this long',
+      int('--send-timeout-ms'),
+      30_000,
+    )
+    .option(
+      '--lease-ms <n>',
+      'how long a claim holds (default 10 minutes; must outlast a batch)',
+      int('--lease-ms'),
+    )
+    .option('--max-attempts <n>', 'attempts before a message is dead-lettered', int('--max-attempts'), 8)
+    .option('--poll-ms <n>', 'wait between polls when nothing is due', int('--poll-ms'), 1000)
+    .option('--worker-id <id>', 'name of this worker in leases and attempt records')
+    .option(
+      '--smtp <url>',
+      'SMTP server, smtp://user:pass@host:port (or PATRON_SMTP_URL; default: write files)',
+    )
+    .option(
+      '--outbox-dir <dir>',
+      'folder for the file channel (or PATRON_OUTBOX_DIR; default ./.patron/outbox)',
+    )
+    .option('--json', 'print the summary as JSON')
+    .action(async (o: SendFlags) => {
+      await withStore(globals(), (store) => runSend(store, o));
+    });
+}
 
 const features = program.command('features').description('feature matrices');
 features
