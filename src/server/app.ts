@@ -15,6 +15,7 @@ import { problem } from './errors.js';
 import { authenticator, isObject, readJson } from './http.js';
 import { openApiDocument } from './openapi.js';
 import { unsubscribeRoutes } from './routes/unsubscribe.js';
+import { experimentRoutes } from './routes/experiments.js';
 
 export interface AppDeps {
   readonly store: Store;
@@ -120,6 +121,7 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   unsubscribeRoutes(app, deps);
+  experimentRoutes(app, deps, authenticate);
 
   app.get('/v1/openapi.json', (c) => c.json(openApiDocument()));
   app.get('/health', (c) => c.json({ status: 'ok' }));
