@@ -27,6 +27,8 @@ import {
   runExperimentReport,
   runPower,
 } from './commands/experiments.js';
+import { runTextAnalyze, runTextAnalyzeStore, runTextThemes, type ThemesFlags } from './commands/text.js';
+import { registerLoyaltyProgrammeCommands } from './commands/loyalty-programme.js';
 import { runChurnEvaluate, runChurnScore, runChurnTrain, runFeaturesExport } from './commands/churn.js';
 
 const int = (name: string) => (v: string) => {
@@ -404,6 +406,38 @@ customers
     if (!profile) throw new UsageError(`no customer with id or userId "${id}"`);
     print(JSON.stringify(profile, null, 2));
   });
+
+const text = program
+  .command('text')
+  .description('sentiment and themes of reviews, tickets and survey comments');
+text
+  .command('analyze')
+  .description('analyse each line of FILE (- for standard input): one JSON object per line out')
+  .argument('<file>')
+  .action(async (file: string) => {
+    await runTextAnalyze(file);
+  });
+text
+  .command('analyze-store')
+  .description("analyse the store's reviews, tickets and survey comments not analysed yet (exactly once)")
+  .option('--json', 'print the summary as JSON')
+  .action(async (o: { json?: boolean }) => {
+    await withStore(globals(), (store) => runTextAnalyzeStore(store, o, () => new Date()));
+  });
+text
+  .command('themes')
+  .description('theme trends by month (negative / mentions) and the complaints that rose this month')
+  .option('--product <id>', 'one product')
+  .option('--theme <theme>', 'shipping | quality | sizing | price | service | packaging | ease_of_use')
+  .option('--source <source>', 'review | ticket | survey')
+  .option('--from <YYYY-MM>', 'first month (default: five months before --to)')
+  .option('--to <YYYY-MM>', 'last month (default: this month)')
+  .option('--json', 'print the report as JSON')
+  .action(async (o: ThemesFlags) => {
+    await withStore(globals(), (store) => runTextThemes(store, o, new Date()));
+  });
+const loyalty = program.command('loyalty').description('the loyalty programme');
+registerLoyaltyProgrammeCommands(loyalty, globals);
 
 async function main(): Promise<void> {
   try {

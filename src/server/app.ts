@@ -16,6 +16,8 @@ import { authenticator, isObject, readJson } from './http.js';
 import { openApiDocument } from './openapi.js';
 import { unsubscribeRoutes } from './routes/unsubscribe.js';
 import { experimentRoutes } from './routes/experiments.js';
+import { textRoutes } from './routes/text.js';
+import { loyaltyProgrammeRoutes } from './routes/loyalty-programme.js';
 
 export interface AppDeps {
   readonly store: Store;
@@ -122,6 +124,8 @@ export function createApp(deps: AppDeps): Hono {
 
   unsubscribeRoutes(app, deps);
   experimentRoutes(app, deps, authenticate);
+  textRoutes(app, deps, authenticate);
+  loyaltyProgrammeRoutes(app, deps, authenticate);
 
   app.get('/v1/openapi.json', (c) => c.json(openApiDocument()));
   app.get('/health', (c) => c.json({ status: 'ok' }));

@@ -9,6 +9,7 @@ import {
   trackSchema,
   groupSchema,
 } from '../domain/events/schemas.js';
+import { analyzeRequestSchema } from '../app/text.js';
 
 const json = (schema: z.ZodType): unknown => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
 
@@ -94,6 +95,7 @@ export function openApiDocument(): unknown {
         Group: json(groupSchema),
         Batch: json(batchSchema),
         Problem: problem,
+        TextAnalyzeRequest: json(analyzeRequestSchema),
         ...Object.fromEntries(
           Object.entries(knownEvents).map(([name, schema]) => [
             `Properties_${name.replace(/\s+/g, '')}`,
@@ -113,6 +115,44 @@ export function openApiDocument(): unknown {
       '/v1/alias': ingest('Link a previous id to a userId', 'Alias'),
       '/v1/group': ingest('Record a group call', 'Group'),
       '/v1/batch': ingest('Record up to a body-size limit of events atomically', 'Batch'),
+      '/v1/text/analyze': {
+        post: {
+          summary: 'Sentiment and themes of texts, on demand (nothing is stored)',
+          tags: ['text'],
+          security: [{ basic: [] }, { bearer: [] }],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/TextAnalyzeRequest' } } },
+          },
+          responses: {
+            '200': {
+              description:
+                '`{text}` answers `{score, label, themes}`: score in [-1, 1], label negative | neutral | positive, themes [{theme, polarity, score}] with theme shipping | quality | sizing | price | service | packaging | ease_of_use. `{texts}` answers `{results: [...]}` in the same order.',
+            },
+            ...errors(),
+          },
+        },
+      },
+      '/v1/text/themes': {
+        get: {
+          summary: 'Theme trends by month, per product, with the complaints that rose this month',
+          tags: ['text'],
+          security: [{ basic: [] }, { bearer: [] }],
+          parameters: ['product', 'theme', 'source', 'from', 'to'].map((name) => ({
+            name,
+            in: 'query',
+            required: false,
+            schema: { type: 'string' },
+          })),
+          responses: {
+            '200': {
+              description:
+                '`{product, from, to, themes: [{theme, mentions, negative, months: [{month, mentions, negative, neutral, positive, negativeShare, meanScore}]}], rising: [{productId, theme, month, negative, previousNegative, z, text}]}`.',
+            },
+            ...errors(),
+          },
+        },
+      },
       '/v1/customers/{id}': {
         get: {
           summary: "A customer's unified profile (by Patron id or the store's userId)",

@@ -1,6 +1,7 @@
 /** Reads a customer's unified profile: identities, order totals, consent, merge history. */
 import { sql } from 'kysely';
 import type { Store } from './database.js';
+import { customerTextProfile, type CustomerTextProfile } from './text-repository.js';
 
 export interface CustomerProfile {
   id: string;
@@ -28,6 +29,8 @@ export interface CustomerProfile {
   predictions: CustomerPredictions | null;
   /** Churn risk of the last `patron churn score` run; null when the customer was never scored. */
   churn: CustomerChurn | null;
+  /** Sentiment and themes of the customer's analysed texts (`patron text analyze-store`); null without any. */
+  text: CustomerTextProfile | null;
 }
 
 /** A customer's churn risk: calibrated probability, driver and the top reasons in plain words. */
@@ -149,6 +152,7 @@ export async function findCustomerProfile(
     ]);
     const revenue = Number(orderAgg.revenue);
     const refunded = Number(refunds.refunded);
+    const text = await customerTextProfile(store, customerId);
     return {
       id: customerId,
       userId: row.user_id,
@@ -208,6 +212,7 @@ export async function findCustomerProfile(
             reasons: JSON.parse(churn.reasons) as CustomerChurn['reasons'],
           }
         : null,
+      text,
     };
   }
   return null;

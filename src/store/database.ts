@@ -10,6 +10,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from
 import pg from 'pg';
 import type { ChurnModelRow, ChurnScoreRow } from '../app/churn.js';
 import type { CustomerScore } from '../app/score-customers.js';
+import type { TextAnalysisRow, TextThemeMentionRow } from '../app/text.js';
 
 export interface CustomersTable {
   id: string;
@@ -146,6 +147,12 @@ export type ChurnModelsTable = ChurnModelRow;
 /** Each customer's latest churn score (`patron churn score`): the use case's `ChurnScoreRow`. */
 export type ChurnScoresTable = ChurnScoreRow;
 
+/** Analysed customer texts (`patron text analyze-store`): the use case's `TextAnalysisRow`. */
+export type TextAnalysesTable = TextAnalysisRow;
+
+/** Theme mentions of the analysed texts, for trends: the use case's `TextThemeMentionRow`. */
+export type TextThemeMentionsTable = TextThemeMentionRow;
+
 /** A message in the outbox (src/app/outbox.ts); `variables` is JSON text. */
 export interface OutboxMessagesTable {
   id: string;
@@ -221,6 +228,212 @@ export interface BanditArmsTable {
   updated_at: string;
 }
 
+/** Programme configuration versions (the loyalty ledger); `config` is JSON of `ProgrammeConfig`. */
+export interface LoyaltyConfigVersionsTable {
+  version: number;
+  config: string;
+  created_at: string;
+  activated_at: string;
+  created_by: string;
+  note: string | null;
+}
+
+/** One row per member: balances cached from the postings (reconcile proves them), and the row a posting locks. */
+export interface LoyaltyAccountsTable {
+  customer_id: string;
+  pending: number;
+  available: number;
+  debt: number;
+  qualifying: number;
+  lifetime_earned: number;
+  entries: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Journal entries: one per business operation, `business_key` unique (order, line, rule, kind …). */
+export interface LoyaltyEntriesTable {
+  id: string;
+  customer_id: string;
+  kind: string;
+  business_key: string;
+  points: number;
+  qualifying_delta: number;
+  config_version: number;
+  rule: string | null;
+  order_id: string | null;
+  line_no: number | null;
+  lot_id: string | null;
+  ref_entry_id: string | null;
+  effective_at: string;
+  created_at: string;
+  explanation: string;
+  meta: string | null;
+}
+
+/** Double-entry postings of the entries: points move `from_account` → `to_account`. */
+export interface LoyaltyPostingsTable {
+  entry_id: string;
+  seq: number;
+  customer_id: string;
+  from_account: string;
+  to_account: string;
+  points: number;
+  lot_id: string | null;
+  created_at: string;
+}
+
+/** Credits: what is left pending/available/expired cached from the postings that name the lot. */
+export interface LoyaltyLotsTable {
+  id: string;
+  customer_id: string;
+  entry_id: string;
+  source: string;
+  rule: string | null;
+  order_id: string | null;
+  line_no: number | null;
+  points: number;
+  qualifying: number;
+  pending: number;
+  available: number;
+  expired: number;
+  release_at: string | null;
+  expires_at: string;
+  created_at: string;
+}
+
+/** Client Idempotency-Keys of loyalty requests: the payload's hash and the answer given. */
+export interface LoyaltyIdempotencyTable {
+  customer_id: string;
+  key: string;
+  request_hash: string;
+  status: number;
+  response: string;
+  created_at: string;
+}
+
+/** Events already turned into points (exactly once, with the cursor in settings). */
+export interface LoyaltyProcessedEventsTable {
+  message_id: string;
+  processed_at: string;
+}
+
+/** Expiry notices due (one per lot), for the messaging side to send. */
+export interface LoyaltyNoticesTable {
+  lot_id: string;
+  customer_id: string;
+  points: number;
+  expires_at: string;
+  created_at: string;
+}
+
+/** A member's tier state (src/app/loyalty-programme.ts). */
+export interface LoyaltyTiersTable {
+  customer_id: string;
+  tier_id: string;
+  since: string;
+  score: number;
+  demotion_to: string | null;
+  demotion_at: string | null;
+  notice_at: string | null;
+  reminded: number;
+  evaluated_at: string;
+}
+
+export interface LoyaltyTierHistoryTable {
+  id: string;
+  customer_id: string;
+  type: string;
+  from_tier: string | null;
+  to_tier: string | null;
+  at: string;
+  effective_at: string | null;
+  score: number;
+  created_at: string;
+}
+
+export interface LoyaltyChallengesTable {
+  id: string;
+  customer_id: string;
+  kind: string;
+  period_key: string;
+  category: string | null;
+  title: string;
+  target: number;
+  baseline: number;
+  stretch: number;
+  progress: number;
+  reward_points: number;
+  starts_at: string;
+  ends_at: string;
+  status: string;
+  completed_at: string | null;
+  reward_entry_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface LoyaltyChallengeCalibrationTable {
+  kind: string;
+  stretch: number;
+  offered: number;
+  completed: number;
+  through: string;
+  updated_at: string;
+}
+
+export interface LoyaltyRewardsTable {
+  id: string;
+  name: string;
+  benefit: string;
+  cost_points: number;
+  stock: number | null;
+  stock_left: number | null;
+  eligible_tiers: string | null;
+  active: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface LoyaltyRewardCodesTable {
+  code: string;
+  redemption_id: string;
+  reward_id: string;
+  customer_id: string;
+  points: number;
+  issued_at: string;
+}
+
+export interface LoyaltyReferralCodesTable {
+  code: string;
+  customer_id: string;
+  created_at: string;
+}
+
+export interface LoyaltyReferralsTable {
+  id: string;
+  referrer_id: string;
+  referee_id: string;
+  code: string;
+  referred_at: string;
+  decision: string;
+  flags: string;
+  status: string;
+  first_order_id: string | null;
+  due_at: string | null;
+  rewarded_at: string | null;
+  updated_at: string;
+}
+
+export interface LoyaltyFlagsTable {
+  id: string;
+  customer_id: string;
+  kind: string;
+  detail: string;
+  status: string;
+  created_at: string;
+}
+
 export interface Database {
   customers: CustomersTable;
   identities: IdentitiesTable;
@@ -237,11 +450,30 @@ export interface Database {
   clv_scores: ClvScoresTable;
   churn_models: ChurnModelsTable;
   churn_scores: ChurnScoresTable;
+  text_analyses: TextAnalysesTable;
+  text_theme_mentions: TextThemeMentionsTable;
   outbox_messages: OutboxMessagesTable;
   outbox_attempts: OutboxAttemptsTable;
   experiments: ExperimentsTable;
   experiment_exposures: ExperimentExposuresTable;
   bandit_arms: BanditArmsTable;
+  loyalty_config_versions: LoyaltyConfigVersionsTable;
+  loyalty_accounts: LoyaltyAccountsTable;
+  loyalty_entries: LoyaltyEntriesTable;
+  loyalty_postings: LoyaltyPostingsTable;
+  loyalty_lots: LoyaltyLotsTable;
+  loyalty_idempotency: LoyaltyIdempotencyTable;
+  loyalty_processed_events: LoyaltyProcessedEventsTable;
+  loyalty_notices: LoyaltyNoticesTable;
+  loyalty_tiers: LoyaltyTiersTable;
+  loyalty_tier_history: LoyaltyTierHistoryTable;
+  loyalty_challenges: LoyaltyChallengesTable;
+  loyalty_challenge_calibration: LoyaltyChallengeCalibrationTable;
+  loyalty_rewards: LoyaltyRewardsTable;
+  loyalty_reward_codes: LoyaltyRewardCodesTable;
+  loyalty_referral_codes: LoyaltyReferralCodesTable;
+  loyalty_referrals: LoyaltyReferralsTable;
+  loyalty_flags: LoyaltyFlagsTable;
 }
 
 export type DialectName = 'sqlite' | 'postgres';

@@ -7,12 +7,18 @@ import type { Store } from './database.js';
 import * as m20261124180000 from './migrations/2026-11-24T18-00-00-init.js';
 import * as m20261124190000 from './migrations/2026-11-24T19-00-00-clv-scores.js';
 import * as m20261124193000 from './migrations/2026-11-24T19-30-00-churn.js';
+import * as m20261201203000 from './migrations/2026-12-01T20-30-00-text.js';
+import * as m20261201205000 from './migrations/2026-12-01T20-50-00-loyalty-programme.js';
+import * as m20261201204000 from './migrations/2026-12-01T20-40-00-loyalty-ledger.js';
 import * as m20261201210000 from './migrations/2026-12-01T21-00-00-outbox.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-24T18-00-00-init': m20261124180000,
   '2026-11-24T19-00-00-clv-scores': m20261124190000,
   '2026-11-24T19-30-00-churn': m20261124193000,
+  '2026-12-01T20-30-00-text': m20261201203000,
+  '2026-12-01T20-50-00-loyalty-programme': m20261201205000,
+  '2026-12-01T20-40-00-loyalty-ledger': m20261201204000,
   '2026-12-01T21-00-00-outbox': m20261201210000,
 };
 

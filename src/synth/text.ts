@@ -308,3 +308,123 @@ export const lastNames = [
   'Silva',
   'Cohen',
 ];
+
+// --- ground truth of the texts' themes -----------------------------------------------------------
+
+/** A theme a template sentence speaks of, with the polarity it was written with. */
+export interface TextThemeTruth {
+  readonly theme: Theme | 'packaging';
+  readonly polarity: Sentiment;
+}
+
+type Annotated = readonly [template: string, themes: readonly TextThemeTruth[]];
+const neg = (...themes: Array<Theme | 'packaging'>): TextThemeTruth[] =>
+  themes.map((theme) => ({ theme, polarity: 'negative' }));
+const pos = (...themes: Array<Theme | 'packaging'>): TextThemeTruth[] =>
+  themes.map((theme) => ({ theme, polarity: 'positive' }));
+const neu = (...themes: Array<Theme | 'packaging'>): TextThemeTruth[] =>
+  themes.map((theme) => ({ theme, polarity: 'neutral' }));
+
+/**
+ * Every template sentence that speaks of a theme, annotated by hand with what it says. Sentences
+ * not listed speak of none ("Will definitely buy again."). `{noun}` is "fit" for apparel, so a
+ * sentence about the {noun} of an apparel item is a sizing remark.
+ */
+const annotatedTemplates: readonly Annotated[] = [
+  ['Five stars, {int} good value.', pos('price')],
+  ['Arrived quickly and well packed.', pos('shipping', 'packaging')],
+  ['Worth every penny.', pos('price')],
+  ['The quality is {int} good.', pos('quality')],
+  ['Customer service was friendly when I had a question.', pos('service')],
+  ['Fine for the price, I guess.', neu('price')],
+  ['Decent {noun}, though not as good as the photos.', []],
+  ['The {noun} fell apart after a week.', neg('quality')],
+  ['Poor quality, not what I expected.', neg('quality')],
+  ['Feels {int} cheap and flimsy.', neg('quality')],
+  ['It arrived broken and the replacement was no better.', neg('quality')],
+  ['Tastes stale, not fresh at all.', neg('quality')],
+  ['Stopped working after two uses.', neg('quality')],
+  ['Runs small, I had to send it back.', neg('sizing')],
+  ['The fit is not right at all.', neg('sizing')],
+  ['Way too big even after ordering a size down.', neg('sizing')],
+  ['Sizing chart is {int} misleading.', neg('sizing')],
+  ['Arrived two weeks late and the box was crushed.', neg('shipping', 'packaging')],
+  ['Shipping took forever.', neg('shipping')],
+  ['The parcel was lost and nobody told me.', neg('shipping')],
+  ['Delivery was {int} slow.', neg('shipping')],
+  ['Not worth the price.', neg('price')],
+  ['Way too expensive for what you get.', neg('price')],
+  ['Overpriced, I found the same thing cheaper elsewhere.', neg('price')],
+  ['Not worth it unless it is on sale.', neg('price')],
+  ['Customer service never replied.', neg('service')],
+  ['Support was not helpful at all.', neg('service')],
+  ['I waited days for an answer about my refund.', neg('service')],
+  ['Nobody from support followed up, {int} frustrating.', neg('service')],
+  ['Love the products and the fast shipping.', pos('shipping')],
+  ['Great quality, I recommend you to all my friends.', pos('quality')],
+  ['Good overall, a bit pricey.', neg('price')],
+  ['Mostly happy, delivery could be faster.', neg('shipping')],
+  ['Where is my order?', neg('shipping')],
+  ['Item arrived damaged', neg('quality')],
+  ['Wrong size', neg('sizing')],
+  ['Refund not received', neg('service')],
+  ['My order {order} has not arrived yet and tracking has not moved for days.', neg('shipping')],
+  ['Tracking says delivered but I never received order {order}.', neg('shipping')],
+  ['Order {order} is late, can you tell me when it will arrive?', neg('shipping')],
+  ['The item in order {order} arrived damaged.', neg('quality')],
+  ['Order {order} came broken, the packaging was not good enough.', neg('quality', 'packaging')],
+  ['The size in order {order} does not fit, how do I exchange it?', neg('sizing')],
+  ['I need a different size for order {order}.', neu('sizing')],
+  ['I returned order {order} two weeks ago and still have not received my refund.', neg('service')],
+  ['Where is my refund for order {order}?', neu('service')],
+  ['I would like to change the delivery frequency of my subscription.', neu('shipping')],
+  ['Can I skip my next delivery?', neu('shipping')],
+  ['Still waiting for a reply about this.', neg('service')],
+  ['Nobody has answered me.', neg('service')],
+];
+
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const nouns = [...new Set([...Object.values(categoryNoun), 'product'])];
+const truthPatterns = annotatedTemplates.map(([template, themes]) => {
+  const source = escapeRegExp(template)
+    .replace(escapeRegExp('{int}'), `(?:${intensifiers.join('|')})`)
+    .replace(escapeRegExp('{noun}'), `(?<noun>${nouns.join('|')})`)
+    .replace(escapeRegExp('{order}'), '\\S+?');
+  return { re: new RegExp(source, 'i'), themes };
+});
+const nounPatterns = [
+  '{int} great {noun}.',
+  'Love this {noun}!',
+  'Excellent {noun}, {int} happy with it.',
+  'Best {noun} I have tried in a long time.',
+].map(
+  (t) =>
+    new RegExp(
+      escapeRegExp(t)
+        .replace(escapeRegExp('{int}'), `(?:${intensifiers.join('|')})`)
+        .replace(escapeRegExp('{noun}'), 'fit'),
+      'i',
+    ),
+);
+
+/**
+ * The themes a generated text speaks of, from the templates it was built from: the ground truth
+ * a theme detector is checked against. Deterministic, and draws nothing from the generator's
+ * random source (the events stay the same).
+ */
+export function textThemesTruth(text: string): TextThemeTruth[] {
+  const found = new Map<string, TextThemeTruth>();
+  for (const { re, themes } of truthPatterns) {
+    const m = re.exec(text);
+    if (!m) continue;
+    for (const t of themes) found.set(t.theme, t);
+    // "Decent fit, though …" (apparel): a sizing remark; "The fit fell apart" stays a quality one.
+    if (themes.length === 0 && m.groups?.noun?.toLowerCase() === 'fit') {
+      found.set('sizing', { theme: 'sizing', polarity: 'neutral' });
+    }
+  }
+  if (nounPatterns.some((re) => re.test(text)) && !found.has('sizing')) {
+    found.set('sizing', { theme: 'sizing', polarity: 'positive' });
+  }
+  return [...found.values()];
+}

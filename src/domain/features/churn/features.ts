@@ -88,6 +88,12 @@ export interface ChurnFeature {
   /** What the feature measures, for docs and exports. */
   readonly description: string;
   readonly compute: (h: HistoryAsOf) => number;
+  /**
+   * The activity kind the feature is measured from. A store that sends no event of that kind at
+   * all (CDNOW has no browsing or email) measures nothing: the column is NaN for everyone rather
+   * than a constant "no change" that would only echo tenure and let a driver be named without data.
+   */
+  readonly needs?: ActivityKind;
   /** The reason in plain words, for this customer's value. */
   readonly reason: (value: number, h: HistoryAsOf) => string;
 }
@@ -457,6 +463,7 @@ export const CHURN_FEATURES: readonly ChurnFeature[] = [
     family: 'engagement',
     driver: null,
     description: 'distinct days with a visit (page, product or cart event) in the last 28 days',
+    needs: 'visit',
     compute: recentVisitDays,
     reason: (v) =>
       v === 0 ? 'no visit in the last 4 weeks' : `visited on ${plural(v, 'day')} in the last 4 weeks`,
@@ -467,6 +474,7 @@ export const CHURN_FEATURES: readonly ChurnFeature[] = [
     driver: 'disengagement',
     description:
       "visit events in the last 28 days vs the customer's own 28-day baseline: (recent+1)/(baseline+1)",
+    needs: 'visit',
     compute: (h) => activityTrend(h, 'visit'),
     reason: trendReason('visits'),
   },
@@ -475,6 +483,7 @@ export const CHURN_FEATURES: readonly ChurnFeature[] = [
     family: 'engagement',
     driver: 'disengagement',
     description: 'product views, recent vs own baseline (as visitTrend)',
+    needs: 'productView',
     compute: (h) => activityTrend(h, 'productView'),
     reason: trendReason('product views'),
   },
@@ -483,6 +492,7 @@ export const CHURN_FEATURES: readonly ChurnFeature[] = [
     family: 'engagement',
     driver: null,
     description: 'email opens in the last 28 days',
+    needs: 'emailOpen',
     compute: (h) => count(h, 'emailOpen', RECENT_DAYS),
     reason: (v) =>
       v === 0 ? 'no email opened in the last 4 weeks' : `${plural(v, 'email')} opened in the last 4 weeks`,
@@ -492,6 +502,7 @@ export const CHURN_FEATURES: readonly ChurnFeature[] = [
     family: 'engagement',
     driver: 'disengagement',
     description: 'email opens, recent vs own baseline (as visitTrend)',
+    needs: 'emailOpen',
     compute: (h) => activityTrend(h, 'emailOpen'),
     reason: trendReason('email opens'),
   },
@@ -500,6 +511,7 @@ export const CHURN_FEATURES: readonly ChurnFeature[] = [
     family: 'engagement',
     driver: 'disengagement',
     description: 'email link clicks, recent vs own baseline (as visitTrend)',
+    needs: 'emailClick',
     compute: (h) => activityTrend(h, 'emailClick'),
     reason: trendReason('email clicks'),
   },
@@ -509,6 +521,7 @@ export const CHURN_FEATURES: readonly ChurnFeature[] = [
     driver: 'disengagement',
     description:
       "email opens in the 28 days before the last order vs the customer's own baseline before that",
+    needs: 'emailOpen',
     compute: (h) => trendBeforeLastOrder(h, 'emailOpen'),
     reason: trendReason('email opens before the last order'),
   },
@@ -517,6 +530,7 @@ export const CHURN_FEATURES: readonly ChurnFeature[] = [
     family: 'engagement',
     driver: 'disengagement',
     description: "visits in the 28 days before the last order vs the customer's own baseline before that",
+    needs: 'visit',
     compute: (h) => trendBeforeLastOrder(h, 'visit'),
     reason: trendReason('visits before the last order'),
   },

@@ -1,0 +1,690 @@
+/**
+ * The loyalty ledger's persistence: one transaction per member operation, serialised per member
+ * (PostgreSQL: the member's `loyalty_accounts` row is upserted and so row-locked — `INSERT … ON
+ * CONFLICT DO UPDATE` takes the lock — until commit; SQLite: `BEGIN IMMEDIATE`, one writer at a
+ * time). Inside it the use case reads the member's state, posts entries, and everything commits
+ * or nothing does. Entries are unique by business key in the database.
+ */
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import type {
+  ConfigVersion,
+  EntryRecord,
+  LedgerStore,
+  LotRecord,
+  MemberSession,
+  NewEntry,
+  ReconcileReport,
+  StoredResponse,
+} from '../app/loyalty-ledger.js';
+import { DEFAULT_PROGRAMME_CONFIG, programmeConfigSchema } from '../domain/loyalty/config.js';
+import {
+  applyPlan,
+  balancesFromPostings,
+  type AccountName,
+  type Lot,
+  type MemberState,
+} from '../domain/loyalty/ledger.js';
+import type { LoyaltyEntriesTable, LoyaltyLotsTable, Store } from './database.js';
+import { insertMany, writeTransaction, type Tx } from './transaction.js';
+
+/** `led_…` / `lot_…`: ids derived from the business key, so a replay can never mint a second one. */
+export function entryIdFor(businessKey: string): string {
+  return `led_${createHash('sha256').update(businessKey).digest('hex').slice(0, 24)}`;
+}
+export const lotIdFor = (entryId: string): string => `lot_${entryId.slice(4)}`;
+
+function toLot(r: LoyaltyLotsTable): LotRecord {
+  return {
+    id: r.id,
+    source: r.source as Lot['source'],
+    points: Number(r.points),
+    pending: Number(r.pending),
+    available: Number(r.available),
+    expired: Number(r.expired),
+    releaseAt: r.release_at,
+    expiresAt: r.expires_at,
+    createdAt: r.created_at,
+    entryId: r.entry_id,
+    rule: r.rule,
+    orderId: r.order_id,
+    lineNo: r.line_no,
+    qualifying: Number(r.qualifying),
+  };
+}
+
+function toEntry(r: LoyaltyEntriesTable): EntryRecord {
+  return {
+    id: r.id,
+    customerId: r.customer_id,
+    kind: r.kind as EntryRecord['kind'],
+    businessKey: r.business_key,
+    points: Number(r.points),
+    qualifyingDelta: Number(r.qualifying_delta),
+    configVersion: r.config_version,
+    rule: r.rule,
+    orderId: r.order_id,
+    lineNo: r.line_no,
+    lotId: r.lot_id,
+    refEntryId: r.ref_entry_id,
+    effectiveAt: r.effective_at,
+    createdAt: r.created_at,
+    explanation: r.explanation,
+    meta: r.meta === null ? null : (JSON.parse(r.meta) as Record<string, unknown>),
+  };
+}
+
+const CONFIG_TTL_MS = 1000;
+
+export function loyaltyStore(store: Store): LedgerStore {
+  let cached: { at: number; value: ConfigVersion } | null = null;
+
+  async function activeConfig(db: Tx, now: string): Promise<ConfigVersion> {
+    const row = await db
+      .selectFrom('loyalty_config_versions')
+      .selectAll()
+      .where('activated_at', '<=', now)
+      .orderBy('version', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (!row)
+      return { version: 0, config: DEFAULT_PROGRAMME_CONFIG, activatedAt: null, note: 'built-in defaults' };
+    return {
+      version: row.version,
+      config: programmeConfigSchema.parse(JSON.parse(row.config)),
+      activatedAt: row.activated_at,
+      note: row.note,
+    };
+  }
+
+  async function configFor(db: Tx, now: string, wallMs: number): Promise<ConfigVersion> {
+    if (cached && wallMs - cached.at < CONFIG_TTL_MS) return cached.value;
+    const value = await activeConfig(db, now);
+    cached = { at: wallMs, value };
+    return value;
+  }
+
+  async function inTransaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    if (store.dialect === 'sqlite') return writeTransaction(store, fn);
+    return store.db.transaction().execute(fn);
+  }
+
+  return {
+    dialect: store.dialect,
+
+    async withMember<T>(customerId: string, now: string, fn: (s: MemberSession) => Promise<T>): Promise<T> {
+      return inTransaction(async (tx) => {
+        // The upsert creates the account on first use and, on PostgreSQL, locks its row until commit.
+        const account = await tx
+          .insertInto('loyalty_accounts')
+          .values({
+            customer_id: customerId,
+            pending: 0,
+            available: 0,
+            debt: 0,
+            qualifying: 0,
+            lifetime_earned: 0,
+            entries: 0,
+            created_at: now,
+            updated_at: now,
+          })
+          .onConflict((oc) =>
+            oc.column('customer_id').doUpdateSet({ customer_id: sql`excluded.customer_id` }),
+          )
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        const config = await configFor(tx, now, Date.now());
+        let state: MemberState = {
+          pending: Number(account.pending),
+          available: Number(account.available),
+          debt: Number(account.debt),
+          qualifying: Number(account.qualifying),
+          lots: [],
+        };
+        let lifetime = Number(account.lifetime_earned);
+        let entries = Number(account.entries);
+        const lotInfo = new Map<string, LotRecord>();
+        let openLoaded = false;
+        let dirty = false;
+
+        const addLots = (rows: LoyaltyLotsTable[]): void => {
+          const known = new Set(state.lots.map((l) => l.id));
+          const extra: Lot[] = [];
+          for (const r of rows) {
+            if (known.has(r.id)) continue;
+            const lot = toLot(r);
+            lotInfo.set(lot.id, lot);
+            extra.push(lot);
+          }
+          if (extra.length) state = { ...state, lots: [...state.lots, ...extra] };
+        };
+
+        const session: MemberSession = {
+          customerId,
+          config,
+          handle: tx,
+          state: () => state,
+          async loadOpenLots() {
+            if (openLoaded) return;
+            openLoaded = true;
+            const rows = await tx
+              .selectFrom('loyalty_lots')
+              .selectAll()
+              .where('customer_id', '=', customerId)
+              .where((eb) => eb.or([eb('pending', '>', 0), eb('available', '>', 0)]))
+              .execute();
+            addLots(rows);
+          },
+          async loadLot(lotId) {
+            const known = lotInfo.get(lotId);
+            if (known) return { ...known, ...(state.lots.find((l) => l.id === lotId) as Lot) };
+            const row = await tx
+              .selectFrom('loyalty_lots')
+              .selectAll()
+              .where('id', '=', lotId)
+              .where('customer_id', '=', customerId)
+              .executeTakeFirst();
+            if (!row) return null;
+            addLots([row]);
+            return toLot(row);
+          },
+          async findEntry(businessKey) {
+            const row = await tx
+              .selectFrom('loyalty_entries')
+              .selectAll()
+              .where('business_key', '=', businessKey)
+              .executeTakeFirst();
+            return row ? toEntry(row) : null;
+          },
+          async entriesFor(query) {
+            let q = tx.selectFrom('loyalty_entries').selectAll().where('customer_id', '=', customerId);
+            if (query.lotId !== undefined) q = q.where('lot_id', '=', query.lotId);
+            if (query.refEntryId !== undefined) q = q.where('ref_entry_id', '=', query.refEntryId);
+            if (query.kind !== undefined) q = q.where('kind', '=', query.kind);
+            if (query.orderId !== undefined) q = q.where('order_id', '=', query.orderId);
+            return (await q.orderBy('created_at').orderBy('id').execute()).map(toEntry);
+          },
+          async lotsOfOrder(orderId) {
+            const rows = await tx
+              .selectFrom('loyalty_lots')
+              .selectAll()
+              .where('customer_id', '=', customerId)
+              .where('order_id', '=', orderId)
+              .where('source', '=', 'earn')
+              .orderBy('line_no')
+              .execute();
+            addLots(rows);
+            return rows.map((r) => ({ ...toLot(r), ...(state.lots.find((l) => l.id === r.id) as Lot) }));
+          },
+          async countRule(rule, start, end) {
+            const r = await tx
+              .selectFrom('loyalty_entries')
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .where('customer_id', '=', customerId)
+              .where('rule', '=', rule)
+              .where('kind', '=', 'bonus')
+              .where('effective_at', '>=', start)
+              .where('effective_at', '<', end)
+              .executeTakeFirstOrThrow();
+            return Number(r.n);
+          },
+          async post(entry: NewEntry) {
+            const { plan } = entry;
+            state = applyPlan(state, plan);
+            const createdAt = entry.createdAt;
+            await tx
+              .insertInto('loyalty_entries')
+              .values({
+                id: entry.id,
+                customer_id: customerId,
+                kind: plan.kind,
+                business_key: entry.businessKey,
+                points: plan.points,
+                qualifying_delta: plan.qualifyingDelta,
+                config_version: config.version,
+                rule: entry.rule,
+                order_id: entry.orderId,
+                line_no: entry.lineNo,
+                lot_id: entry.lotId,
+                ref_entry_id: entry.refEntryId,
+                effective_at: entry.effectiveAt,
+                created_at: createdAt,
+                explanation: entry.explanation,
+                meta: entry.meta === null ? null : JSON.stringify(entry.meta),
+              })
+              .execute();
+            await insertMany(
+              tx,
+              store.dialect,
+              'loyalty_postings',
+              plan.postings.map((p, seq) => ({
+                entry_id: entry.id,
+                seq,
+                customer_id: customerId,
+                from_account: p.from,
+                to_account: p.to,
+                points: p.points,
+                lot_id: p.lotId,
+                created_at: createdAt,
+              })),
+            );
+            const touched = new Set(
+              plan.postings.map((p) => p.lotId).filter((id): id is string => id !== null),
+            );
+            if (plan.newLot) {
+              const lot = state.lots.find((l) => l.id === plan.newLot?.id) as Lot;
+              touched.delete(lot.id);
+              const info: LotRecord = {
+                ...lot,
+                entryId: entry.id,
+                rule: entry.rule,
+                orderId: entry.orderId,
+                lineNo: entry.lineNo,
+                qualifying: plan.qualifyingDelta,
+              };
+              lotInfo.set(lot.id, info);
+              await tx
+                .insertInto('loyalty_lots')
+                .values({
+                  id: lot.id,
+                  customer_id: customerId,
+                  entry_id: entry.id,
+                  source: lot.source,
+                  rule: entry.rule,
+                  order_id: entry.orderId,
+                  line_no: entry.lineNo,
+                  points: lot.points,
+                  qualifying: plan.qualifyingDelta,
+                  pending: lot.pending,
+                  available: lot.available,
+                  expired: lot.expired,
+                  release_at: lot.releaseAt,
+                  expires_at: lot.expiresAt,
+                  created_at: lot.createdAt,
+                })
+                .execute();
+            }
+            for (const id of touched) {
+              const lot = state.lots.find((l) => l.id === id) as Lot;
+              await tx
+                .updateTable('loyalty_lots')
+                .set({ pending: lot.pending, available: lot.available, expired: lot.expired })
+                .where('id', '=', id)
+                .execute();
+            }
+            if (plan.kind === 'earn' || plan.kind === 'bonus' || (plan.kind === 'adjust' && plan.newLot)) {
+              lifetime += plan.points;
+            }
+            if (plan.kind === 'reverse') lifetime -= plan.points;
+            entries += 1;
+            dirty = true;
+          },
+          async storedResponse(key) {
+            const row = await tx
+              .selectFrom('loyalty_idempotency')
+              .selectAll()
+              .where('customer_id', '=', customerId)
+              .where('key', '=', key)
+              .executeTakeFirst();
+            return row
+              ? {
+                  requestHash: row.request_hash,
+                  status: row.status,
+                  body: JSON.parse(row.response) as unknown,
+                }
+              : null;
+          },
+          async storeResponse(key, response: StoredResponse, createdAt) {
+            await tx
+              .insertInto('loyalty_idempotency')
+              .values({
+                customer_id: customerId,
+                key,
+                request_hash: response.requestHash,
+                status: response.status,
+                response: JSON.stringify(response.body),
+                created_at: createdAt,
+              })
+              .execute();
+          },
+        };
+        const result = await fn(session);
+        if (dirty) {
+          await tx
+            .updateTable('loyalty_accounts')
+            .set({
+              pending: state.pending,
+              available: state.available,
+              debt: state.debt,
+              qualifying: state.qualifying,
+              lifetime_earned: lifetime,
+              entries,
+              updated_at: now,
+            })
+            .where('customer_id', '=', customerId)
+            .execute();
+        }
+        return result;
+      });
+    },
+
+    activeConfig: (now) => activeConfig(store.db, now),
+
+    async activateConfig(input) {
+      const config = programmeConfigSchema.parse(input.config);
+      return inTransaction(async (tx) => {
+        const last = await tx
+          .selectFrom('loyalty_config_versions')
+          .select((eb) => eb.fn.max('version').as('v'))
+          .executeTakeFirst();
+        const version = Number(last?.v ?? 0) + 1;
+        await tx
+          .insertInto('loyalty_config_versions')
+          .values({
+            version,
+            config: JSON.stringify(config),
+            created_at: input.now,
+            activated_at: input.activateAt ?? input.now,
+            created_by: input.by,
+            note: input.note ?? null,
+          })
+          .execute();
+        cached = null;
+        return { version, config, activatedAt: input.activateAt ?? input.now, note: input.note ?? null };
+      });
+    },
+
+    async configVersions() {
+      const rows = await store.db
+        .selectFrom('loyalty_config_versions')
+        .selectAll()
+        .orderBy('version')
+        .execute();
+      return rows.map((r) => ({
+        version: r.version,
+        config: programmeConfigSchema.parse(JSON.parse(r.config)),
+        activatedAt: r.activated_at,
+        note: r.note,
+      }));
+    },
+
+    async dueLots(kind, now, limit) {
+      let q = store.db.selectFrom('loyalty_lots').select(['id', 'customer_id']);
+      q =
+        kind === 'release'
+          ? q.where('pending', '>', 0).where('release_at', '<=', now)
+          : q
+              .where('expires_at', '<=', now)
+              .where((eb) => eb.or([eb('pending', '>', 0), eb('available', '>', 0)]));
+      const rows = await q.orderBy('id').limit(limit).execute();
+      return rows.map((r) => ({ lotId: r.id, customerId: r.customer_id }));
+    },
+
+    async recordExpiryNotices(now, until) {
+      const rows = await store.db
+        .selectFrom('loyalty_lots')
+        .select(['id', 'customer_id', 'available', 'expires_at'])
+        .where('available', '>', 0)
+        .where('expires_at', '>', now)
+        .where('expires_at', '<=', until)
+        .where('id', 'not in', (eb) => eb.selectFrom('loyalty_notices').select('lot_id'))
+        .execute();
+      if (rows.length === 0) return 0;
+      await insertMany(
+        store.db,
+        store.dialect,
+        'loyalty_notices',
+        rows.map((r) => ({
+          lot_id: r.id,
+          customer_id: r.customer_id,
+          points: Number(r.available),
+          expires_at: r.expires_at,
+          created_at: now,
+        })),
+        { ignoreConflictOn: ['lot_id'] },
+      );
+      return rows.length;
+    },
+
+    async account(customerId) {
+      const row = await store.db
+        .selectFrom('loyalty_accounts')
+        .selectAll()
+        .where('customer_id', '=', customerId)
+        .executeTakeFirst();
+      if (!row) return null;
+      const lots = await store.db
+        .selectFrom('loyalty_lots')
+        .selectAll()
+        .where('customer_id', '=', customerId)
+        .where((eb) => eb.or([eb('pending', '>', 0), eb('available', '>', 0)]))
+        .execute();
+      return {
+        state: {
+          pending: Number(row.pending),
+          available: Number(row.available),
+          debt: Number(row.debt),
+          qualifying: Number(row.qualifying),
+          lots: lots.map(toLot),
+        },
+        lifetimeEarned: Number(row.lifetime_earned),
+      };
+    },
+
+    async history(customerId, limit) {
+      const rows = await store.db
+        .selectFrom('loyalty_entries')
+        .selectAll()
+        .where('customer_id', '=', customerId)
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.map(toEntry);
+    },
+
+    async qualifyingCredit(customerId, since) {
+      const r = await store.db
+        .selectFrom('loyalty_entries')
+        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('qualifying_delta'), sql<number>`0`).as('q'))
+        .where('customer_id', '=', customerId)
+        .where('effective_at', '>=', since)
+        .executeTakeFirstOrThrow();
+      return Number(r.q);
+    },
+
+    async reconcile(): Promise<ReconcileReport> {
+      return reconcileLedger(store);
+    },
+
+    async customerIdFor(idOrUserId) {
+      const row = await store.db
+        .selectFrom('customers')
+        .select(['id', 'merged_into'])
+        .where((eb) => eb.or([eb('id', '=', idOrUserId), eb('user_id', '=', idOrUserId)]))
+        .orderBy('created_at')
+        .limit(1)
+        .executeTakeFirst();
+      if (!row) return null;
+      return row.merged_into ?? row.id;
+    },
+  };
+}
+
+/**
+ * Recomputes every balance from nothing but the postings and compares: member accounts, lots,
+ * qualifying credit (from the entries), and that no cached balance is negative. Sums over the
+ * whole ledger balance to zero by construction (each posting leaves one account and enters another);
+ * the report also shows the system accounts' totals.
+ */
+async function reconcileLedger(store: Store): Promise<ReconcileReport> {
+  const db = store.db;
+  const agg = (account: string, column: 'from_account' | 'to_account') =>
+    db
+      .selectFrom('loyalty_postings')
+      .select(['customer_id', (eb) => eb.fn.sum<number>('points').as('p')])
+      .where(column, '=', account)
+      .groupBy('customer_id');
+  const derived = new Map<string, { pending: number; available: number; debt: number }>();
+  const get = (id: string) => {
+    let d = derived.get(id);
+    if (!d) derived.set(id, (d = { pending: 0, available: 0, debt: 0 }));
+    return d;
+  };
+  for (const account of ['pending', 'available', 'debt'] as const) {
+    for (const [column, sign] of [
+      ['to_account', 1],
+      ['from_account', -1],
+    ] as const) {
+      for (const r of await agg(account, column).execute()) {
+        const d = get(r.customer_id);
+        d[account] += sign * Number(r.p);
+      }
+    }
+  }
+  const qualifying = new Map<string, number>();
+  for (const r of await db
+    .selectFrom('loyalty_entries')
+    .select(['customer_id', (eb) => eb.fn.sum<number>('qualifying_delta').as('q')])
+    .groupBy('customer_id')
+    .execute()) {
+    qualifying.set(r.customer_id, Number(r.q));
+  }
+  const mismatches: Array<ReconcileReport['mismatches'][number]> = [];
+  const accounts = await db.selectFrom('loyalty_accounts').selectAll().execute();
+  let pending = 0;
+  let available = 0;
+  let debt = 0;
+  for (const a of accounts) {
+    const d = derived.get(a.customer_id) ?? { pending: 0, available: 0, debt: 0 };
+    const cached = {
+      pending: Number(a.pending),
+      available: Number(a.available),
+      debt: Number(a.debt),
+      qualifying: Number(a.qualifying),
+    };
+    const fromPostings = {
+      pending: d.pending,
+      available: d.available,
+      debt: -d.debt,
+      qualifying: qualifying.get(a.customer_id) ?? 0,
+    };
+    for (const k of ['pending', 'available', 'debt', 'qualifying'] as const) {
+      if (cached[k] !== fromPostings[k]) {
+        mismatches.push({
+          customerId: a.customer_id,
+          what: k,
+          cached: cached[k],
+          fromPostings: fromPostings[k],
+        });
+      }
+      if (cached[k] < 0)
+        mismatches.push({
+          customerId: a.customer_id,
+          what: `${k} < 0`,
+          cached: cached[k],
+          fromPostings: fromPostings[k],
+        });
+    }
+    pending += cached.pending;
+    available += cached.available;
+    debt += cached.debt;
+    derived.delete(a.customer_id);
+  }
+  for (const [customerId, d] of derived) {
+    mismatches.push({
+      customerId,
+      what: 'postings without an account',
+      cached: 0,
+      fromPostings: d.available + d.pending,
+    });
+  }
+
+  // Lots: remaining pending/available/expired from the postings that carry each lot's id.
+  const lotSums = new Map<string, { pending: number; available: number; expired: number }>();
+  const rows = await db
+    .selectFrom('loyalty_postings')
+    .select(['lot_id', 'from_account', 'to_account', (eb) => eb.fn.sum<number>('points').as('p')])
+    .where('lot_id', 'is not', null)
+    .groupBy(['lot_id', 'from_account', 'to_account'])
+    .execute();
+  const perLot = new Map<
+    string,
+    Array<{ from: AccountName; to: AccountName; points: number; lotId: string }>
+  >();
+  for (const r of rows) {
+    const id = r.lot_id as string;
+    const list = perLot.get(id) ?? [];
+    list.push({
+      from: r.from_account as AccountName,
+      to: r.to_account as AccountName,
+      points: Number(r.p),
+      lotId: id,
+    });
+    perLot.set(id, list);
+  }
+  for (const [id, list] of perLot) {
+    const b = balancesFromPostings(list).lots.get(id);
+    if (b) lotSums.set(id, b);
+  }
+  let lotsChecked = 0;
+  for (const lot of await db
+    .selectFrom('loyalty_lots')
+    .select(['id', 'customer_id', 'points', 'pending', 'available', 'expired'])
+    .execute()) {
+    lotsChecked++;
+    const s = lotSums.get(lot.id) ?? { pending: 0, available: 0, expired: 0 };
+    for (const k of ['pending', 'available', 'expired'] as const) {
+      if (Number(lot[k]) !== s[k]) {
+        mismatches.push({
+          customerId: lot.customer_id,
+          what: `lot ${lot.id} ${k}`,
+          cached: Number(lot[k]),
+          fromPostings: s[k],
+        });
+      }
+    }
+    if (s.pending + s.available + s.expired > Number(lot.points) || s.pending < 0 || s.available < 0) {
+      mismatches.push({
+        customerId: lot.customer_id,
+        what: `lot ${lot.id} out of bounds`,
+        cached: Number(lot.points),
+        fromPostings: s.pending + s.available + s.expired,
+      });
+    }
+  }
+
+  const system: Record<string, number> = {};
+  for (const r of await db
+    .selectFrom('loyalty_postings')
+    .select(['from_account', 'to_account', (eb) => eb.fn.sum<number>('points').as('p')])
+    .groupBy(['from_account', 'to_account'])
+    .execute()) {
+    system[r.to_account] = (system[r.to_account] ?? 0) + Number(r.p);
+    system[r.from_account] = (system[r.from_account] ?? 0) - Number(r.p);
+  }
+  const total = Object.values(system).reduce((s, v) => s + v, 0);
+  const counts = await db
+    .selectFrom('loyalty_postings')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  const entryCount = await db
+    .selectFrom('loyalty_entries')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return {
+    ok: mismatches.length === 0 && total === 0,
+    members: accounts.length,
+    entries: Number(entryCount.n),
+    postings: Number(counts.n),
+    lots: lotsChecked,
+    totals: { pending, available, debt },
+    accounts: system,
+    sumOfAllAccounts: total,
+    mismatches: mismatches.slice(0, 100),
+    mismatchCount: mismatches.length,
+  };
+}
+
+/** Entry and lot ids derived from business keys (SHA-256). */
+export const ledgerIds = { entryId: entryIdFor, lotId: lotIdFor };
