@@ -123,6 +123,9 @@ export interface MemberSession {
   /** Bonus entries of a rule with effective time in [start, end). */
   countRule(rule: string, start: string, end: string): Promise<number>;
   post(entry: NewEntry): Promise<void>;
+  /** Events already turned into points: checked and recorded in the same transaction as the points. */
+  isProcessed(messageId: string): Promise<boolean>;
+  markProcessed(messageId: string): Promise<void>;
   storedResponse(key: string): Promise<StoredResponse | null>;
   storeResponse(key: string, response: StoredResponse, createdAt: string): Promise<void>;
 }

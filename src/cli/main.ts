@@ -27,9 +27,19 @@ import {
   runExperimentReport,
   runPower,
 } from './commands/experiments.js';
+import { runDecide } from './commands/decide.js';
 import { runTextAnalyze, runTextAnalyzeStore, runTextThemes, type ThemesFlags } from './commands/text.js';
 import { registerLoyaltyProgrammeCommands } from './commands/loyalty-programme.js';
 import { runChurnEvaluate, runChurnScore, runChurnTrain, runFeaturesExport } from './commands/churn.js';
+import {
+  runBalance,
+  runConfigSet,
+  runConfigShow,
+  runLoyalty,
+  runReconcile,
+  runSecretShow,
+  runTokenCreate,
+} from './commands/loyalty.js';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -153,6 +163,36 @@ program
       json?: boolean;
     }) => {
       await withStore(globals(), (store) => runScore(store, o, new Date()));
+    },
+  );
+
+program
+  .command('decide')
+  .description('learn from outcomes, then decide the next best action for every customer (after a rescore)')
+  .option('--at <time>', 'decide as of this ISO 8601 time (default: now)')
+  .option('--customer <id...>', 'only these customers (Patron ids)')
+  .option(
+    '--learn-window-days <n>',
+    'a purchase within this many days of a message is a response',
+    int('--learn-window-days'),
+    28,
+  )
+  .option(
+    '--journey-holdout <share>',
+    'share of each journey held out as its control',
+    number('--journey-holdout'),
+    0.1,
+  )
+  .option('--json', 'print the summary as JSON')
+  .action(
+    async (o: {
+      at?: string;
+      customer?: string[];
+      learnWindowDays: number;
+      journeyHoldout: number;
+      json?: boolean;
+    }) => {
+      await withStore(globals(), (store) => runDecide(store, o, new Date()));
     },
   );
 
@@ -319,6 +359,62 @@ features
     await withStore(globals(), (store) => runFeaturesExport(store, o));
   });
 
+const loyalty = program
+  .command('loyalty')
+  .description(
+    'the loyalty programme: the ledger (run, reconcile, balance, token, secret, config), tiers, challenges, rewards, referrals',
+  );
+loyalty
+  .command('run')
+  .description("turn the store's new events into points (exactly once), then release and expire lots")
+  .option('--json', 'print the summary as JSON')
+  .action(async (o: { json?: boolean }) => {
+    await withStore(globals(), (store) => runLoyalty(store, o));
+  });
+loyalty
+  .command('reconcile')
+  .description('prove every balance is derivable from the postings (exit 1 on any mismatch)')
+  .option('--json', 'print the report as JSON')
+  .action(async (o: { json?: boolean }) => {
+    await withStore(globals(), (store) => runReconcile(store, o));
+  });
+loyalty
+  .command('balance')
+  .argument('<customer>', "Patron id (cus_…) or the store's userId")
+  .description("a member's balances and latest entries, each explained")
+  .action(async (customer: string) => {
+    await withStore(globals(), (store) => runBalance(store, customer));
+  });
+const loyaltyToken = loyalty.command('token').description('customer tokens for the customer-facing API');
+loyaltyToken
+  .command('create')
+  .description("sign a short-lived customer token with the store's loyalty secret (for demos and tests)")
+  .requiredOption('--customer <id>', "the store's userId (or a Patron id)")
+  .option('--ttl <seconds>', 'lifetime in seconds (at most 86400)', int('--ttl'), 900)
+  .option('--json', 'print as JSON')
+  .action(async (o: { customer: string; ttl: number; json?: boolean }) => {
+    if (o.ttl < 1 || o.ttl > 86_400) throw new UsageError('--ttl must be from 1 to 86400 seconds');
+    await withStore(globals(), (store) => runTokenCreate(store, o));
+  });
+loyalty
+  .command('secret')
+  .description("print the store's loyalty secret (the store's backend signs customer tokens with it)")
+  .action(async () => {
+    await withStore(globals(), (store) => runSecretShow(store));
+  });
+const loyaltyConfig = loyalty.command('config').description('the versioned programme configuration');
+loyaltyConfig.command('show').action(async () => {
+  await withStore(globals(), (store) => runConfigShow(store));
+});
+loyaltyConfig
+  .command('set')
+  .description('activate a new version now: the JSON file is merged over the active version')
+  .requiredOption('--file <path>', 'JSON object with the fields to change')
+  .option('--note <text>', 'why')
+  .action(async (o: { file: string; note?: string }) => {
+    await withStore(globals(), (store) => runConfigSet(store, o));
+  });
+
 const keys = program.command('keys').description('API keys');
 keys
   .command('create')
@@ -436,7 +532,7 @@ text
   .action(async (o: ThemesFlags) => {
     await withStore(globals(), (store) => runTextThemes(store, o, new Date()));
   });
-const loyalty = program.command('loyalty').description('the loyalty programme');
+// Tiers, challenges, rewards, referrals (the programme modules) on the same `loyalty` command.
 registerLoyaltyProgrammeCommands(loyalty, globals);
 
 async function main(): Promise<void> {

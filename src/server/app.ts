@@ -16,6 +16,8 @@ import { authenticator, isObject, readJson } from './http.js';
 import { openApiDocument } from './openapi.js';
 import { unsubscribeRoutes } from './routes/unsubscribe.js';
 import { experimentRoutes } from './routes/experiments.js';
+import { loyaltyRoutes, type LoyaltyRouteExtensions } from './routes/loyalty.js';
+import { decisionRoutes } from './routes/decisions.js';
 import { textRoutes } from './routes/text.js';
 import { loyaltyProgrammeRoutes } from './routes/loyalty-programme.js';
 
@@ -28,6 +30,8 @@ export interface AppDeps {
   /** Largest accepted request body in bytes (Segment's batch limit is 500 KB). */
   readonly maxBodyBytes: number;
   readonly log?: (line: string) => void;
+  /** What the loyalty programme modules plug into the loyalty API (rewards, extra `me` fields, tier hook). */
+  readonly loyalty?: LoyaltyRouteExtensions;
 }
 
 const SINGLE_TYPES = ['track', 'identify', 'page', 'screen', 'alias', 'group'] as const;
@@ -124,6 +128,8 @@ export function createApp(deps: AppDeps): Hono {
 
   unsubscribeRoutes(app, deps);
   experimentRoutes(app, deps, authenticate);
+  loyaltyRoutes(app, deps, authenticate, deps.loyalty);
+  decisionRoutes(app, deps, authenticate);
   textRoutes(app, deps, authenticate);
   loyaltyProgrammeRoutes(app, deps, authenticate);
 

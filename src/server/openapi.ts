@@ -9,6 +9,8 @@ import {
   trackSchema,
   groupSchema,
 } from '../domain/events/schemas.js';
+import { programmeConfigSchema } from '../domain/loyalty/config.js';
+import { adjustmentBody, redemptionBody, tokenBody } from './routes/loyalty.js';
 import { analyzeRequestSchema } from '../app/text.js';
 
 const json = (schema: z.ZodType): unknown => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
@@ -86,6 +88,11 @@ export function openApiDocument(): unknown {
       securitySchemes: {
         basic: { type: 'http', scheme: 'basic' },
         bearer: { type: 'http', scheme: 'bearer' },
+        customerToken: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT (HS256, the store’s loyalty secret)',
+        },
       },
       schemas: {
         Track: json(trackSchema),
@@ -95,6 +102,10 @@ export function openApiDocument(): unknown {
         Group: json(groupSchema),
         Batch: json(batchSchema),
         Problem: problem,
+        LoyaltyRedemption: json(redemptionBody),
+        LoyaltyAdjustment: json(adjustmentBody),
+        LoyaltyToken: json(tokenBody),
+        LoyaltyConfig: json(programmeConfigSchema),
         TextAnalyzeRequest: json(analyzeRequestSchema),
         ...Object.fromEntries(
           Object.entries(knownEvents).map(([name, schema]) => [
@@ -168,7 +179,131 @@ export function openApiDocument(): unknown {
           },
         },
       },
+      ...loyaltyPaths(errors),
     },
   };
   return cached;
+}
+
+type Errors = (extra?: Record<string, string>) => Record<string, unknown>;
+
+/** The loyalty endpoints (src/server/routes/loyalty.ts; docs/API.md "Loyalty"). */
+function loyaltyPaths(errors: Errors): Record<string, unknown> {
+  const customer = [{ customerToken: [] }];
+  const admin = [{ bearer: [] }];
+  const body = (ref: string) => ({
+    required: true,
+    content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } },
+  });
+  const idem = {
+    name: 'Idempotency-Key',
+    in: 'header',
+    required: true,
+    schema: { type: 'string', maxLength: 255 },
+  };
+  const op = (
+    summary: string,
+    security: unknown,
+    responses: Record<string, string>,
+    extra: Record<string, unknown> = {},
+  ) => ({
+    summary,
+    tags: ['loyalty'],
+    security,
+    ...extra,
+    responses: {
+      ...Object.fromEntries(
+        Object.entries(responses)
+          .filter(([k]) => k < '300')
+          .map(([k, d]) => [k, { description: d }]),
+      ),
+      ...errors(Object.fromEntries(Object.entries(responses).filter(([k]) => k >= '300'))),
+    },
+  });
+  return {
+    '/v1/loyalty/me': {
+      get: op(
+        "The token's customer: pending, available, owed, expiringSoon, nextRelease, qualifyingCredit, lifetimeEarned",
+        customer,
+        {
+          '200': 'The balances (plus tier, challenges and rewards from the programme modules).',
+          '401': 'Token missing, invalid or expired.',
+          '404': "The token's customer is unknown.",
+        },
+      ),
+    },
+    '/v1/loyalty/me/history': {
+      get: op('The latest ledger entries, each explained in plain words', customer, {
+        '200': 'Entries.',
+        '401': 'Token missing, invalid or expired.',
+      }),
+    },
+    '/v1/loyalty/me/redemptions': {
+      post: op(
+        'Redeem points or a reward, exactly once per Idempotency-Key',
+        customer,
+        {
+          '201':
+            'The receipt: redemptionId, points, draws (lots, first-expiring first), balance. A replay of the same key and payload answers the same with Idempotent-Replayed: true.',
+          '401': 'Token missing, invalid or expired.',
+          '403': 'Not eligible for the reward.',
+          '404': 'Unknown reward.',
+          '409':
+            'Insufficient points (with `available` and `needed`), reward out of stock, or redemptions paused while points are owed.',
+          '422': 'The Idempotency-Key was used with a different payload.',
+        },
+        { parameters: [idem], requestBody: body('LoyaltyRedemption') },
+      ),
+    },
+    '/v1/loyalty/config': {
+      get: op('The active programme version and every version', admin, { '200': 'Versions.' }),
+      post: op(
+        'Activate a new programme version (fields merged over the active one)',
+        admin,
+        { '201': 'The new version.' },
+        {
+          requestBody: body('LoyaltyConfig'),
+        },
+      ),
+    },
+    '/v1/loyalty/adjustments': {
+      post: op(
+        'A manual adjustment with a reason (never below zero)',
+        admin,
+        { '201': 'The entry and balance.', '409': 'Insufficient points.', '422': 'Idempotency-Key reused.' },
+        {
+          parameters: [idem],
+          requestBody: body('LoyaltyAdjustment'),
+        },
+      ),
+    },
+    '/v1/loyalty/reconciliation': {
+      get: op('Every balance and lot recomputed from the postings', admin, {
+        '200': 'The report: ok, mismatches, account totals, sumOfAllAccounts.',
+      }),
+    },
+    '/v1/loyalty/members/{id}': {
+      get: op(
+        "A member's balance and entries",
+        admin,
+        { '200': 'Balance and entries.', '404': 'No such customer.' },
+        {
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        },
+      ),
+    },
+    '/v1/loyalty/tokens': {
+      post: op(
+        'Sign a short-lived customer token',
+        admin,
+        { '201': '{token, expiresAt}' },
+        { requestBody: body('LoyaltyToken') },
+      ),
+    },
+    '/v1/loyalty/run': {
+      post: op('Turn new events into points and run the release/expiry jobs', admin, {
+        '200': 'What was processed.',
+      }),
+    },
+  };
 }

@@ -10,6 +10,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from
 import pg from 'pg';
 import type { ChurnModelRow, ChurnScoreRow } from '../app/churn.js';
 import type { CustomerScore } from '../app/score-customers.js';
+import type { DecisionRow, HumanTaskRow, SignalRow } from '../app/decide.js';
 import type { TextAnalysisRow, TextThemeMentionRow } from '../app/text.js';
 
 export interface CustomersTable {
@@ -146,6 +147,21 @@ export type ChurnModelsTable = ChurnModelRow;
 
 /** Each customer's latest churn score (`patron churn score`): the use case's `ChurnScoreRow`. */
 export type ChurnScoresTable = ChurnScoreRow;
+
+/** Every decision with its inputs, candidates, scores, reason and guardrail verdict (app/decide.ts). */
+export type DecisionsTable = DecisionRow;
+
+export type HumanTasksTable = HumanTaskRow;
+
+export interface DecisionOutcomesTable {
+  action_id: string;
+  segment: string;
+  trials: number;
+  responses: number;
+  updated_at: string;
+}
+
+export type DecisionSignalsTable = SignalRow;
 
 /** Analysed customer texts (`patron text analyze-store`): the use case's `TextAnalysisRow`. */
 export type TextAnalysesTable = TextAnalysisRow;
@@ -450,6 +466,10 @@ export interface Database {
   clv_scores: ClvScoresTable;
   churn_models: ChurnModelsTable;
   churn_scores: ChurnScoresTable;
+  decisions: DecisionsTable;
+  human_tasks: HumanTasksTable;
+  decision_outcomes: DecisionOutcomesTable;
+  decision_signals: DecisionSignalsTable;
   text_analyses: TextAnalysesTable;
   text_theme_mentions: TextThemeMentionsTable;
   outbox_messages: OutboxMessagesTable;

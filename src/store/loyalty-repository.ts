@@ -319,6 +319,20 @@ export function loyaltyStore(store: Store): LedgerStore {
             entries += 1;
             dirty = true;
           },
+          async isProcessed(messageId) {
+            const row = await tx
+              .selectFrom('loyalty_processed_events')
+              .select('message_id')
+              .where('message_id', '=', messageId)
+              .executeTakeFirst();
+            return row !== undefined;
+          },
+          async markProcessed(messageId) {
+            await tx
+              .insertInto('loyalty_processed_events')
+              .values({ message_id: messageId, processed_at: now })
+              .execute();
+          },
           async storedResponse(key) {
             const row = await tx
               .selectFrom('loyalty_idempotency')
@@ -498,15 +512,29 @@ export function loyaltyStore(store: Store): LedgerStore {
     },
 
     async customerIdFor(idOrUserId) {
-      const row = await store.db
-        .selectFrom('customers')
-        .select(['id', 'merged_into'])
-        .where((eb) => eb.or([eb('id', '=', idOrUserId), eb('user_id', '=', idOrUserId)]))
-        .orderBy('created_at')
-        .limit(1)
-        .executeTakeFirst();
-      if (!row) return null;
-      return row.merged_into ?? row.id;
+      let id: string | undefined = (
+        await store.db
+          .selectFrom('identities')
+          .select('customer_id')
+          .where('key', '=', `user:${idOrUserId}`)
+          .executeTakeFirst()
+      )?.customer_id;
+      if (id === undefined) {
+        id = (
+          await store.db.selectFrom('customers').select('id').where('id', '=', idOrUserId).executeTakeFirst()
+        )?.id;
+      }
+      for (let hops = 0; id !== undefined && hops < 100; hops++) {
+        const row = await store.db
+          .selectFrom('customers')
+          .select(['id', 'merged_into'])
+          .where('id', '=', id)
+          .executeTakeFirst();
+        if (!row) return null;
+        if (row.merged_into === null) return row.id;
+        id = row.merged_into;
+      }
+      return null;
     },
   };
 }
@@ -688,3 +716,33 @@ async function reconcileLedger(store: Store): Promise<ReconcileReport> {
 
 /** Entry and lot ids derived from business keys (SHA-256). */
 export const ledgerIds = { entryId: entryIdFor, lotId: lotIdFor };
+
+const SECRET_KEY = 'loyalty.secret';
+
+/** The store's loyalty secret (signs customer tokens), kept in settings; created on first use. */
+export function loyaltySecretStore(store: Store): {
+  get(): Promise<string | null>;
+  getOrCreate(now: string, create: () => string): Promise<string>;
+} {
+  const get = async (): Promise<string | null> => {
+    const row = await store.db
+      .selectFrom('settings')
+      .select('value')
+      .where('key', '=', SECRET_KEY)
+      .executeTakeFirst();
+    return row ? (JSON.parse(row.value) as { secret: string }).secret : null;
+  };
+  return {
+    get,
+    async getOrCreate(now, create) {
+      const existing = await get();
+      if (existing) return existing;
+      await store.db
+        .insertInto('settings')
+        .values({ key: SECRET_KEY, value: JSON.stringify({ secret: create() }), updated_at: now })
+        .onConflict((oc) => oc.column('key').doNothing())
+        .execute();
+      return (await get()) as string;
+    },
+  };
+}

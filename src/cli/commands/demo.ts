@@ -6,6 +6,7 @@ import { printStoreReport, storeReport } from './report.js';
 import { runScore } from './score.js';
 import { runImport } from './import.js';
 import { runGenerate } from './generate.js';
+import { printLoyaltyDemo, runLoyalty } from './loyalty.js';
 
 /**
  * The demo store's two years of history end on 2026-11-16 (a fixed date keeps it deterministic for
@@ -39,6 +40,8 @@ export async function runDemo(store: Store, o: { customers: number; seed: number
 
   const summary = await runImport(store, events, 'events-jsonl', { quiet: true });
   await runScore(store, { horizonDays: 365, margin: 0.3, discountRate: 0.1, quiet: true }, new Date());
+  // The store's customers earn points from their orders, reviews, referrals and community help.
+  const loyalty = await runLoyalty(store, { quiet: true });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
 
   print('');
@@ -47,6 +50,8 @@ export async function runDemo(store: Store, o: { customers: number; seed: number
   );
   print('');
   printStoreReport(await storeReport(store));
+  print('');
+  await printLoyaltyDemo(store, loyalty);
   print('');
   print('Next:');
   print('  npx patron keys create --name storefront --scopes ingest,read   # an API key');
@@ -57,5 +62,11 @@ export async function runDemo(store: Store, o: { customers: number; seed: number
     '  npx patron customers show u_1                                   # one profile, with its predictions',
   );
   print('  npx patron report                                               # this summary again');
+  print(
+    "  npx patron loyalty balance u_1                                  # a member's points, each entry explained",
+  );
+  print(
+    '  npx patron loyalty reconcile                                    # prove every balance from the postings',
+  );
   if (summary.rejected > 0) process.exitCode = 1;
 }
