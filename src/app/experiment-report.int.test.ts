@@ -36,7 +36,11 @@ async function seed(t: TestDatabase): Promise<void> {
     currency: { baseCurrency: 'USD', rates: {} },
     receivedAt: day(-60),
   });
-  const customers = await t.store.db.selectFrom('customers').select(['id', 'user_id']).execute();
+  // Patron ids are random; arms and outcomes follow the userId order and hash, so the store (and
+  // this test's verdict) is the same on every run.
+  const customers = (await t.store.db.selectFrom('customers').select(['id', 'user_id']).execute()).sort(
+    (a, b) => Number(a.user_id?.slice(1)) - Number(b.user_id?.slice(1)),
+  );
   const lift = await defineExperiment(
     t.store.db,
     {
@@ -77,7 +81,10 @@ async function seed(t: TestDatabase): Promise<void> {
   for (const c of customers) {
     const u = c.user_id as string;
     for (const e of [lift, useless]) {
-      const arm = assignVariant({ salt: e.id, holdout: e.holdout, variants: e.variants }, c.id);
+      const arm = assignVariant(
+        { salt: e.id, holdout: e.holdout, variants: e.variants },
+        c.user_id as string,
+      );
       const atRisk = random.chance(0.5) ? 1 : 0;
       exposures.push({
         experiment_id: e.id,
@@ -88,7 +95,10 @@ async function seed(t: TestDatabase): Promise<void> {
         message_id: null,
       });
     }
-    const armLift = assignVariant({ salt: 'exp_lift', holdout: 0.3, variants: lift.variants }, c.id);
+    const armLift = assignVariant(
+      { salt: 'exp_lift', holdout: 0.3, variants: lift.variants },
+      c.user_id as string,
+    );
     const p = armLift === CONTROL ? 0.15 : 0.3;
     if (random.chance(p)) order(u, day(1 + random.int(28)), 40, armLift === CONTROL ? undefined : 'BACK20');
     else if (random.chance(0.2)) order(u, day(31 + random.int(10)), 40); // after the window: ignored
