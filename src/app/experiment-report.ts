@@ -17,7 +17,13 @@ import { minimumDetectableEffect, weeksToRun } from '../domain/experiments/stats
 import { createRandom } from '../domain/random.js';
 import type { Tx } from '../store/transaction.js';
 import { inList } from '../store/transaction.js';
-import { banditPosteriors, loadExperiment, type Experiment } from './experiments.js';
+import {
+  banditPosteriors,
+  ensureGlobalControlExperiment,
+  GLOBAL_CONTROL_EXPERIMENT_ID,
+  loadExperiment,
+  type Experiment,
+} from './experiments.js';
 
 const DAY = 86_400_000;
 
@@ -131,7 +137,9 @@ export async function experimentReport(
   now: Date,
   options: { targetLift?: number; seed?: number } = {},
 ): Promise<ExperimentReportView | null> {
-  const experiment = await loadExperiment(db, experimentId);
+  const experiment =
+    (await loadExperiment(db, experimentId)) ??
+    (experimentId === GLOBAL_CONTROL_EXPERIMENT_ID ? await ensureGlobalControlExperiment(db, now) : null);
   if (!experiment) return null;
   const { outcomes, total, firstExposure, rows } = await attributeOutcomes(db, experiment, now);
   const report = buildExperimentReport(outcomes, {
