@@ -122,7 +122,8 @@ export interface MemberSession {
   }): Promise<EntryRecord[]>;
   /** Bonus entries of a rule with effective time in [start, end). */
   countRule(rule: string, start: string, end: string): Promise<number>;
-  post(entry: NewEntry): Promise<void>;
+  /** Posts the entry; false (and nothing written) when its business key was already posted. */
+  post(entry: NewEntry): Promise<boolean>;
   /** Events already turned into points: checked and recorded in the same transaction as the points. */
   isProcessed(messageId: string): Promise<boolean>;
   markProcessed(messageId: string): Promise<void>;
@@ -199,29 +200,30 @@ export type CreditError = LedgerError;
 
 const DAY_MS = 86_400_000;
 
-function post(
+async function post(
   s: MemberSession,
   ids: LedgerIds,
   e: Omit<NewEntry, 'id' | 'createdAt'> & { now: string },
 ): Promise<Posted> {
   const id = ids.entryId(e.businessKey);
   const { now, ...rest } = e;
-  return s.post({ ...rest, id, createdAt: now }).then(() => ({
-    entryId: id,
-    lotId: e.lotId,
-    points: e.plan.points,
-    duplicate: false,
-    explanation: e.explanation,
-  }));
+  if (!(await s.post({ ...rest, id, createdAt: now }))) {
+    const existing = await s.findEntry(e.businessKey);
+    if (!existing) throw new Error(`entry ${e.businessKey} conflicted but cannot be found`);
+    return duplicateOf(existing);
+  }
+  return { entryId: id, lotId: e.lotId, points: e.plan.points, duplicate: false, explanation: e.explanation };
 }
 
-const duplicateOf = (e: EntryRecord): Posted => ({
-  entryId: e.id,
-  lotId: e.lotId,
-  points: e.points,
-  duplicate: true,
-  explanation: e.explanation,
-});
+function duplicateOf(e: EntryRecord): Posted {
+  return {
+    entryId: e.id,
+    lotId: e.lotId,
+    points: e.points,
+    duplicate: true,
+    explanation: e.explanation,
+  };
+}
 
 /** Posts the expiry of every lot of the member whose expiry has passed (inside the member's session). */
 async function expireDue(s: MemberSession, ids: LedgerIds, now: string): Promise<number> {
@@ -229,10 +231,9 @@ async function expireDue(s: MemberSession, ids: LedgerIds, now: string): Promise
   let n = 0;
   for (const lot of dueExpiries(s.state(), now)) {
     const key = `expire:${lot.id}`;
-    if (await s.findEntry(key)) continue;
     const plan = planExpire(s.state(), { lotId: lot.id, now });
     if (!plan.ok) continue;
-    await post(s, ids, {
+    const posted = await post(s, ids, {
       businessKey: key,
       plan: plan.value,
       rule: null,
@@ -250,7 +251,7 @@ async function expireDue(s: MemberSession, ids: LedgerIds, now: string): Promise
       }),
       meta: null,
     });
-    n++;
+    if (!posted.duplicate) n++;
   }
   return n;
 }
@@ -293,8 +294,7 @@ export async function creditInSession(
   ids: LedgerIds,
   input: CreditInput,
 ): Promise<Result<Posted, CreditError>> {
-  const existing = await s.findEntry(input.businessKey);
-  if (existing) return ok(duplicateOf(existing));
+  // No look-up first: a business key already posted makes `post` answer with the entry there.
   const { config, version } = s.config;
   const entryId = ids.entryId(input.businessKey);
   const lotId = ids.lotId(entryId);
@@ -753,7 +753,6 @@ export async function runLedgerJobs(
             return expireDue(s, ids, now);
           }
           const key = `release:${lotId}`;
-          if (await s.findEntry(key)) return 0;
           const lot = await s.loadLot(lotId);
           if (!lot) return 0;
           const plan = planRelease(s.state(), { lotId, now, policy: s.config.config.debtPolicy });
@@ -761,7 +760,7 @@ export async function runLedgerJobs(
           const repaid = plan.value.postings
             .filter((p) => p.to === 'debt')
             .reduce((sum, p) => sum + p.points, 0);
-          await post(s, ids, {
+          const posted = await post(s, ids, {
             businessKey: key,
             plan: plan.value,
             rule: lot.rule,
@@ -774,7 +773,7 @@ export async function runLedgerJobs(
             explanation: explainEntry({ type: 'release', points: plan.value.points, lotId, repaid }),
             meta: repaid > 0 ? { repaid } : null,
           });
-          return 1;
+          return posted.duplicate ? 0 : 1;
         });
         if (kind === 'release') released += n;
         else expired += n;
@@ -822,7 +821,8 @@ export async function memberBalance(
   const first = pendingLots[0];
   return {
     customerId,
-    pending: state.pending,
+    // Both from the lots, so that they agree with each other even while postings commit.
+    pending: state.lots.reduce((sum, l) => sum + l.pending, 0),
     available: availableAt(state, now),
     owed: state.debt,
     expiringSoon: { ...expiringSoon(state, now, until), withinDays: days },

@@ -6,7 +6,7 @@
  * or nothing does. Entries are unique by business key in the database.
  */
 import { createHash } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import type {
   ConfigVersion,
   EntryRecord,
@@ -25,7 +25,7 @@ import {
   type Lot,
   type MemberState,
 } from '../domain/loyalty/ledger.js';
-import type { LoyaltyEntriesTable, LoyaltyLotsTable, Store } from './database.js';
+import type { LoyaltyEntriesTable, LoyaltyLotsTable, LoyaltyPostingsTable, Store } from './database.js';
 import { insertMany, writeTransaction, type Tx } from './transaction.js';
 
 /** `led_…` / `lot_…`: ids derived from the business key, so a replay can never mint a second one. */
@@ -109,11 +109,71 @@ export function loyaltyStore(store: Store): LedgerStore {
     return store.db.transaction().execute(fn);
   }
 
+  /**
+   * SQLite group commit: member operations that arrive while a transaction is running wait, then
+   * run together in the next `BEGIN IMMEDIATE … COMMIT`, each in its own savepoint (one that throws
+   * is rolled back alone). SQLite has one writer at a time anyway; committing once per group
+   * instead of once per operation writes each changed page to the log once. Nobody is answered
+   * before the commit that holds their operation.
+   */
+  type Job = {
+    fn: (tx: Tx) => Promise<unknown>;
+    resolve: (v: unknown) => void;
+    reject: (e: unknown) => void;
+  };
+  const queue: Job[] = [];
+  let draining = false;
+  const GROUP = 64;
+
+  async function drain(): Promise<void> {
+    draining = true;
+    try {
+      while (queue.length > 0) {
+        const group = queue.splice(0, GROUP);
+        const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+        try {
+          await writeTransaction(store, async (tx) => {
+            for (const job of group) {
+              await sql`savepoint member`.execute(tx);
+              try {
+                const value = await job.fn(tx);
+                await sql`release member`.execute(tx);
+                outcomes.push({ ok: true, value });
+              } catch (error) {
+                await sql`rollback to member`.execute(tx);
+                await sql`release member`.execute(tx);
+                outcomes.push({ ok: false, error });
+              }
+            }
+          });
+        } catch (error) {
+          for (const job of group) job.reject(error);
+          continue;
+        }
+        group.forEach((job, i) => {
+          const o = outcomes[i];
+          if (o?.ok) job.resolve(o.value);
+          else job.reject(o ? o.error : new Error('lost'));
+        });
+      }
+    } finally {
+      draining = false;
+    }
+  }
+
+  function inMemberTransaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    if (store.dialect !== 'sqlite') return store.db.transaction().execute(fn);
+    return new Promise<T>((resolve, reject) => {
+      queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (!draining) void drain();
+    });
+  }
+
   return {
     dialect: store.dialect,
 
     async withMember<T>(customerId: string, now: string, fn: (s: MemberSession) => Promise<T>): Promise<T> {
-      return inTransaction(async (tx) => {
+      return inMemberTransaction(async (tx) => {
         // The upsert creates the account on first use and, on PostgreSQL, locks its row until commit.
         const account = await tx
           .insertInto('loyalty_accounts')
@@ -146,6 +206,7 @@ export function loyaltyStore(store: Store): LedgerStore {
         const lotInfo = new Map<string, LotRecord>();
         let openLoaded = false;
         let dirty = false;
+        const processed: string[] = [];
 
         const addLots = (rows: LoyaltyLotsTable[]): void => {
           const known = new Set(state.lots.map((l) => l.id));
@@ -230,87 +291,78 @@ export function loyaltyStore(store: Store): LedgerStore {
           },
           async post(entry: NewEntry) {
             const { plan } = entry;
-            state = applyPlan(state, plan);
+            const next = applyPlan(state, plan);
             const createdAt = entry.createdAt;
-            await tx
-              .insertInto('loyalty_entries')
-              .values({
-                id: entry.id,
-                customer_id: customerId,
-                kind: plan.kind,
-                business_key: entry.businessKey,
-                points: plan.points,
-                qualifying_delta: plan.qualifyingDelta,
-                config_version: config.version,
-                rule: entry.rule,
-                order_id: entry.orderId,
-                line_no: entry.lineNo,
-                lot_id: entry.lotId,
-                ref_entry_id: entry.refEntryId,
-                effective_at: entry.effectiveAt,
-                created_at: createdAt,
-                explanation: entry.explanation,
-                meta: entry.meta === null ? null : JSON.stringify(entry.meta),
-              })
-              .execute();
-            await insertMany(
-              tx,
-              store.dialect,
-              'loyalty_postings',
-              plan.postings.map((p, seq) => ({
-                entry_id: entry.id,
-                seq,
-                customer_id: customerId,
-                from_account: p.from,
-                to_account: p.to,
-                points: p.points,
-                lot_id: p.lotId,
-                created_at: createdAt,
-              })),
-            );
+            const entryRow = {
+              id: entry.id,
+              customer_id: customerId,
+              kind: plan.kind,
+              business_key: entry.businessKey,
+              points: plan.points,
+              qualifying_delta: plan.qualifyingDelta,
+              config_version: config.version,
+              rule: entry.rule,
+              order_id: entry.orderId,
+              line_no: entry.lineNo,
+              lot_id: entry.lotId,
+              ref_entry_id: entry.refEntryId,
+              effective_at: entry.effectiveAt,
+              created_at: createdAt,
+              explanation: entry.explanation,
+              meta: entry.meta === null ? null : JSON.stringify(entry.meta),
+            };
+            const postingRows = plan.postings.map((p, seq) => ({
+              entry_id: entry.id,
+              seq,
+              customer_id: customerId,
+              from_account: p.from,
+              to_account: p.to,
+              points: p.points,
+              lot_id: p.lotId,
+              created_at: createdAt,
+            }));
             const touched = new Set(
               plan.postings.map((p) => p.lotId).filter((id): id is string => id !== null),
             );
+            let lotRow: LoyaltyLotsTable | null = null;
             if (plan.newLot) {
-              const lot = state.lots.find((l) => l.id === plan.newLot?.id) as Lot;
+              const lot = next.lots.find((l) => l.id === plan.newLot?.id) as Lot;
               touched.delete(lot.id);
-              const info: LotRecord = {
-                ...lot,
+              lotRow = {
+                id: lot.id,
+                customer_id: customerId,
+                entry_id: entry.id,
+                source: lot.source,
+                rule: entry.rule,
+                order_id: entry.orderId,
+                line_no: entry.lineNo,
+                points: lot.points,
+                qualifying: plan.qualifyingDelta,
+                pending: lot.pending,
+                available: lot.available,
+                expired: lot.expired,
+                release_at: lot.releaseAt,
+                expires_at: lot.expiresAt,
+                created_at: lot.createdAt,
+              };
+            }
+            const lotUpdates = [...touched].map((id) => next.lots.find((l) => l.id === id) as Lot);
+            const inserted =
+              store.dialect === 'postgres'
+                ? await postOnePostgres(tx, entryRow, postingRows, lotRow, lotUpdates)
+                : await postSqlite(tx, entryRow, postingRows, lotRow, lotUpdates);
+            // A business key already posted: nothing was written and nothing changes.
+            if (!inserted) return false;
+            state = next;
+            if (lotRow) {
+              lotInfo.set(lotRow.id, {
+                ...(next.lots.find((l) => l.id === lotRow?.id) as Lot),
                 entryId: entry.id,
                 rule: entry.rule,
                 orderId: entry.orderId,
                 lineNo: entry.lineNo,
                 qualifying: plan.qualifyingDelta,
-              };
-              lotInfo.set(lot.id, info);
-              await tx
-                .insertInto('loyalty_lots')
-                .values({
-                  id: lot.id,
-                  customer_id: customerId,
-                  entry_id: entry.id,
-                  source: lot.source,
-                  rule: entry.rule,
-                  order_id: entry.orderId,
-                  line_no: entry.lineNo,
-                  points: lot.points,
-                  qualifying: plan.qualifyingDelta,
-                  pending: lot.pending,
-                  available: lot.available,
-                  expired: lot.expired,
-                  release_at: lot.releaseAt,
-                  expires_at: lot.expiresAt,
-                  created_at: lot.createdAt,
-                })
-                .execute();
-            }
-            for (const id of touched) {
-              const lot = state.lots.find((l) => l.id === id) as Lot;
-              await tx
-                .updateTable('loyalty_lots')
-                .set({ pending: lot.pending, available: lot.available, expired: lot.expired })
-                .where('id', '=', id)
-                .execute();
+              });
             }
             if (plan.kind === 'earn' || plan.kind === 'bonus' || (plan.kind === 'adjust' && plan.newLot)) {
               lifetime += plan.points;
@@ -318,6 +370,7 @@ export function loyaltyStore(store: Store): LedgerStore {
             if (plan.kind === 'reverse') lifetime -= plan.points;
             entries += 1;
             dirty = true;
+            return true;
           },
           async isProcessed(messageId) {
             const row = await tx
@@ -328,10 +381,7 @@ export function loyaltyStore(store: Store): LedgerStore {
             return row !== undefined;
           },
           async markProcessed(messageId) {
-            await tx
-              .insertInto('loyalty_processed_events')
-              .values({ message_id: messageId, processed_at: now })
-              .execute();
+            processed.push(messageId);
           },
           async storedResponse(key) {
             const row = await tx
@@ -363,26 +413,49 @@ export function loyaltyStore(store: Store): LedgerStore {
           },
         };
         const result = await fn(session);
-        if (dirty) {
-          await tx
-            .updateTable('loyalty_accounts')
-            .set({
-              pending: state.pending,
-              available: state.available,
-              debt: state.debt,
-              qualifying: state.qualifying,
-              lifetime_earned: lifetime,
-              entries,
-              updated_at: now,
-            })
-            .where('customer_id', '=', customerId)
-            .execute();
+        const accountRow = {
+          pending: state.pending,
+          available: state.available,
+          debt: state.debt,
+          qualifying: state.qualifying,
+          lifetime_earned: lifetime,
+          entries,
+          updated_at: now,
+        };
+        if (store.dialect === 'postgres' && (dirty || processed.length > 0)) {
+          // One round trip: the account's new balances and the events marked processed.
+          const marks =
+            processed.length === 0
+              ? sql`select 1`
+              : sql`insert into loyalty_processed_events (message_id, processed_at) values ${sql.join(
+                  processed.map((m) => sql`(${m}, ${now})`),
+                )} on conflict (message_id) do nothing`;
+          const update = dirty
+            ? sql`update loyalty_accounts set pending = ${accountRow.pending}, available = ${accountRow.available}, debt = ${accountRow.debt}, qualifying = ${accountRow.qualifying}, lifetime_earned = ${accountRow.lifetime_earned}, entries = ${accountRow.entries}, updated_at = ${now} where customer_id = ${customerId}`
+            : sql`select 1`;
+          await sql`with a as (${update}), m as (${marks}) select 1`.execute(tx);
+        } else {
+          if (dirty) {
+            await tx
+              .updateTable('loyalty_accounts')
+              .set(accountRow)
+              .where('customer_id', '=', customerId)
+              .execute();
+          }
+          if (processed.length > 0) {
+            await tx
+              .insertInto('loyalty_processed_events')
+              .values(processed.map((m) => ({ message_id: m, processed_at: now })))
+              .onConflict((oc) => oc.column('message_id').doNothing())
+              .execute();
+          }
         }
         return result;
       });
     },
 
-    activeConfig: (now) => activeConfig(store.db, now),
+    // Cached for a second, like the posting path: a new version is seen by every process within 1 s.
+    activeConfig: (now) => configFor(store.db, now, Date.now()),
 
     async activateConfig(input) {
       const config = programmeConfigSchema.parse(input.config);
@@ -461,18 +534,20 @@ export function loyaltyStore(store: Store): LedgerStore {
     },
 
     async account(customerId) {
-      const row = await store.db
-        .selectFrom('loyalty_accounts')
-        .selectAll()
-        .where('customer_id', '=', customerId)
-        .executeTakeFirst();
+      const [row, lots] = await Promise.all([
+        store.db
+          .selectFrom('loyalty_accounts')
+          .selectAll()
+          .where('customer_id', '=', customerId)
+          .executeTakeFirst(),
+        store.db
+          .selectFrom('loyalty_lots')
+          .selectAll()
+          .where('customer_id', '=', customerId)
+          .where((eb) => eb.or([eb('pending', '>', 0), eb('available', '>', 0)]))
+          .execute(),
+      ]);
       if (!row) return null;
-      const lots = await store.db
-        .selectFrom('loyalty_lots')
-        .selectAll()
-        .where('customer_id', '=', customerId)
-        .where((eb) => eb.or([eb('pending', '>', 0), eb('available', '>', 0)]))
-        .execute();
       return {
         state: {
           pending: Number(row.pending),
@@ -745,4 +820,80 @@ export function loyaltySecretStore(store: Store): {
       return (await get()) as string;
     },
   };
+}
+
+type EntryRow = Insertable<LoyaltyEntriesTable>;
+type PostingRow = Insertable<LoyaltyPostingsTable>;
+
+async function postSqlite(
+  tx: Tx,
+  entry: EntryRow,
+  postings: PostingRow[],
+  lot: LoyaltyLotsTable | null,
+  lotUpdates: Lot[],
+): Promise<boolean> {
+  const ins = await tx
+    .insertInto('loyalty_entries')
+    .values(entry)
+    .onConflict((oc) => oc.column('business_key').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (!ins) return false;
+  await insertMany(tx, 'sqlite', 'loyalty_postings', postings);
+  if (lot) await tx.insertInto('loyalty_lots').values(lot).execute();
+  for (const l of lotUpdates) {
+    await tx
+      .updateTable('loyalty_lots')
+      .set({ pending: l.pending, available: l.available, expired: l.expired })
+      .where('id', '=', l.id)
+      .execute();
+  }
+  return true;
+}
+
+/**
+ * PostgreSQL: the entry, its postings, the new lot and the lots it moved in one statement (one
+ * round trip). Every part but the entry runs only if the entry was inserted (its business key new).
+ */
+async function postOnePostgres(
+  tx: Tx,
+  e: EntryRow,
+  postings: PostingRow[],
+  lot: LoyaltyLotsTable | null,
+  lotUpdates: Lot[],
+): Promise<boolean> {
+  const parts = [
+    sql`e as (insert into loyalty_entries (id, customer_id, kind, business_key, points, qualifying_delta, config_version, rule, order_id, line_no, lot_id, ref_entry_id, effective_at, created_at, explanation, meta)
+      values (${e.id}, ${e.customer_id}, ${e.kind}, ${e.business_key}, ${e.points}, ${e.qualifying_delta}, ${e.config_version}, ${e.rule ?? null}, ${e.order_id ?? null}, ${e.line_no ?? null}, ${e.lot_id ?? null}, ${e.ref_entry_id ?? null}, ${e.effective_at}, ${e.created_at}, ${e.explanation}, ${e.meta ?? null})
+      on conflict (business_key) do nothing returning id)`,
+  ];
+  if (postings.length > 0) {
+    parts.push(sql`p as (insert into loyalty_postings (entry_id, seq, customer_id, from_account, to_account, points, lot_id, created_at)
+      select v.entry_id, v.seq, v.customer_id, v.from_account, v.to_account, v.points, v.lot_id, v.created_at
+      from (values ${sql.join(
+        postings.map(
+          (p) =>
+            sql`(${p.entry_id}::text, ${p.seq}::integer, ${p.customer_id}::text, ${p.from_account}::text, ${p.to_account}::text, ${p.points}::bigint, ${p.lot_id ?? null}::text, ${p.created_at}::text)`,
+        ),
+      )}) as v(entry_id, seq, customer_id, from_account, to_account, points, lot_id, created_at)
+      where exists (select 1 from e))`);
+  }
+  if (lot) {
+    parts.push(sql`l as (insert into loyalty_lots (id, customer_id, entry_id, source, rule, order_id, line_no, points, qualifying, pending, available, expired, release_at, expires_at, created_at)
+      select ${lot.id}, ${lot.customer_id}, ${lot.entry_id}, ${lot.source}, ${lot.rule}::text, ${lot.order_id}::text, ${lot.line_no}::integer, ${lot.points}::bigint, ${lot.qualifying}::bigint, ${lot.pending}::bigint, ${lot.available}::bigint, ${lot.expired}::bigint, ${lot.release_at}::text, ${lot.expires_at}, ${lot.created_at}
+      where exists (select 1 from e))`);
+  }
+  if (lotUpdates.length > 0) {
+    parts.push(sql`u as (update loyalty_lots set pending = v.pending, available = v.available, expired = v.expired
+      from (values ${sql.join(
+        lotUpdates.map(
+          (l) => sql`(${l.id}::text, ${l.pending}::bigint, ${l.available}::bigint, ${l.expired}::bigint)`,
+        ),
+      )}) as v(id, pending, available, expired)
+      where loyalty_lots.id = v.id and exists (select 1 from e))`);
+  }
+  const r = await sql<{ n: number }>`with ${sql.join(parts)} select count(*)::integer as n from e`.execute(
+    tx,
+  );
+  return Number(r.rows[0]?.n ?? 0) === 1;
 }
