@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, DATABASES, type TestDatabase } from '../../test/support/databases.js';
 import { createRandom } from '../domain/random.js';
+import { isInGlobalControl } from '../domain/experiments/assignment.js';
+import { experimentReport } from './experiment-report.js';
 import {
   assignArm,
   banditPosteriors,
+  ensureGlobalControlExperiment,
   defineExperiment,
   InvalidExperimentError,
   loadExperiment,
@@ -124,5 +127,16 @@ describe.each(DATABASES)('experiments on %s', (dialect) => {
       (c, i) => arms[i] !== 'control',
     ) as string;
     expect(() => assignArm(e, treated)).toThrow(/posteriors/);
+  });
+
+  it('reports the global control group as an experiment whose control arm is exactly that group', async () => {
+    const e = await ensureGlobalControlExperiment(t.store.db, now);
+    expect(e).toMatchObject({ id: 'exp_global_control', kind: 'global_control', holdout: 0.05 });
+    for (let i = 0; i < 300; i++) {
+      const id = `cus_gc${i}`;
+      expect(assignArm(e, id) === 'control').toBe(isInGlobalControl(id));
+    }
+    const view = await experimentReport(t.store.db, 'exp_global_control', now);
+    expect(view?.experiment.kind).toBe('global_control');
   });
 });

@@ -13,7 +13,12 @@
  *   so a customer never changes arm.
  */
 import { z } from 'zod';
-import { assignVariant, CONTROL } from '../domain/experiments/assignment.js';
+import {
+  assignVariant,
+  CONTROL,
+  DEFAULT_GLOBAL_CONTROL_FRACTION,
+  isInGlobalControl,
+} from '../domain/experiments/assignment.js';
 import { thompsonChoose, type ArmPosterior } from '../domain/experiments/bandit.js';
 import type { Random } from '../domain/random.js';
 import type { Tx } from '../store/transaction.js';
@@ -127,6 +132,28 @@ export async function defineExperiment(
   return (await loadExperiment(db, id)) as Experiment;
 }
 
+/**
+ * The store-wide global control experiment (`exp_global_control`): arm "control" is the global
+ * control group (`isInGlobalControl`), "treatment" everyone else. Created on first use.
+ */
+export async function ensureGlobalControlExperiment(
+  db: Tx,
+  now: Date,
+  fraction: number = DEFAULT_GLOBAL_CONTROL_FRACTION,
+): Promise<Experiment> {
+  return defineExperiment(
+    db,
+    {
+      id: GLOBAL_CONTROL_EXPERIMENT_ID,
+      name: 'Global control group (no marketing)',
+      kind: 'global_control',
+      holdout: fraction,
+      windowDays: 30,
+    },
+    now,
+  );
+}
+
 /** Reads an experiment, or null. */
 export async function loadExperiment(db: Tx, id: string): Promise<Experiment | null> {
   const r = await db.selectFrom('experiments').selectAll().where('id', '=', id).executeTakeFirst();
@@ -157,6 +184,11 @@ export function assignArm(
   customerId: string,
   bandit?: { readonly posteriors: readonly ArmPosterior[]; readonly random: Random },
 ): string {
+  if (experiment.kind === 'global_control') {
+    return isInGlobalControl(customerId, experiment.holdout)
+      ? CONTROL
+      : (experiment.variants[0]?.name ?? 'treatment');
+  }
   const spec = { salt: experiment.id, holdout: experiment.holdout, variants: experiment.variants };
   const hashed = assignVariant(spec, customerId);
   if (experiment.kind !== 'bandit' || hashed === CONTROL) return hashed;

@@ -16,6 +16,8 @@ import { authenticator, isObject, readJson } from './http.js';
 import { openApiDocument } from './openapi.js';
 import { segmentRoutes } from './routes/segments.js';
 import { recommendationRoutes } from './routes/recommendations.js';
+import { unsubscribeRoutes } from './routes/unsubscribe.js';
+import { experimentRoutes } from './routes/experiments.js';
 import { loyaltyRoutes, type LoyaltyRouteExtensions } from './routes/loyalty.js';
 import { decisionRoutes } from './routes/decisions.js';
 import { textRoutes } from './routes/text.js';
@@ -133,6 +135,8 @@ export function createApp(deps: AppDeps): Hono {
 
   segmentRoutes(app, deps, authenticate);
   recommendationRoutes(app, deps, authenticate);
+  unsubscribeRoutes(app, deps);
+  experimentRoutes(app, deps, authenticate);
   loyaltyRoutes(app, deps, authenticate, deps.loyalty);
   loyaltyRoutes(app, deps, authenticate, deps.loyalty ?? loyaltyProgrammeExtensions(deps));
   decisionRoutes(app, deps, authenticate);

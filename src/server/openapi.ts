@@ -255,12 +255,66 @@ export function openApiDocument(): unknown {
       },
       ...recommendationPaths(errors),
       ...loyaltyPaths(errors),
+      ...outboxPaths(errors),
     },
   };
   return cached;
 }
 
 type Errors = (extra?: Record<string, string>) => Record<string, unknown>;
+
+/** Unsubscribe links and experiment reports (src/server/routes/unsubscribe.ts, experiments.ts). */
+function outboxPaths(errors: Errors): Record<string, unknown> {
+  const token = [{ name: 'token', in: 'query', required: true, schema: { type: 'string' } }];
+  const unsubscribe = (summary: string, ok: string) => ({
+    summary,
+    tags: ['messages'],
+    security: [],
+    parameters: token,
+    responses: {
+      '200': { description: ok },
+      ...errors({
+        '400': 'The token is missing or its signature does not match.',
+        '404': 'The customer no longer exists.',
+      }),
+    },
+  });
+  return {
+    '/v1/unsubscribe': {
+      get: unsubscribe(
+        'The unsubscribe link of a marketing message: records an Unsubscribed event (consent for marketing on that channel withdrawn); no API key, the signed token is the credential',
+        'An HTML page confirming the unsubscribe. A second click changes nothing.',
+      ),
+      post: unsubscribe(
+        'One-click unsubscribe (RFC 8058 List-Unsubscribe-Post)',
+        '`{unsubscribed: true, channel}`',
+      ),
+    },
+    '/v1/experiments/{id}': {
+      get: {
+        summary: 'An experiment with its report: per arm and against control, with confidence intervals',
+        tags: ['experiments'],
+        security: [{ basic: [] }, { bearer: [] }],
+        parameters: [
+          { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+          {
+            name: 'targetLift',
+            in: 'query',
+            required: false,
+            schema: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
+          },
+        ],
+        responses: {
+          '200': {
+            description:
+              '`{experiment, asOf, exposures {total, mature, pending}, report {confidence, arms: [{variant, customers, purchaseRate {count, estimate, lower, upper}, revenuePerCustomerMinor, redemptionRate, atRisk {customers, saveRate}}], comparisons: [{variant, against, purchaseUplift {estimate, lower, upper, significant}, relativeLift, saveRateUplift, revenuePerCustomerMinor, incrementalRevenueMinor, costMinor, retentionRoi}]}, power {baselinePurchaseRate, detectableLiftNow, targetLift, weeksNeededForTarget, weeksSoFar}, bandit: [{arm, pulls, successes, posteriorMean, probabilityBest}] | null}`.',
+          },
+          ...errors({ '404': 'No such experiment.' }),
+        },
+      },
+    },
+  };
+}
 
 /** The loyalty endpoints (src/server/routes/loyalty.ts; docs/API.md "Loyalty"). */
 function loyaltyPaths(errors: Errors): Record<string, unknown> {
