@@ -21,6 +21,13 @@ import { runReport } from './commands/report.js';
 import { runEvaluate } from './commands/evaluate.js';
 import { runScore } from './commands/score.js';
 import { runDecide } from './commands/decide.js';
+import { runSend, type SendFlags } from './commands/send.js';
+import {
+  runBanditRefresh,
+  runExperimentCreate,
+  runExperimentReport,
+  runPower,
+} from './commands/experiments.js';
 import { runTextAnalyze, runTextAnalyzeStore, runTextThemes, type ThemesFlags } from './commands/text.js';
 import { registerLoyaltyProgrammeCommands } from './commands/loyalty-programme.js';
 import { runChurnEvaluate, runChurnScore, runChurnTrain, runFeaturesExport } from './commands/churn.js';
@@ -229,6 +236,106 @@ churn
   .option('--json', 'print the summary as JSON')
   .action(async (o: { asOf?: string; json?: boolean }) => {
     await withStore(globals(), (store) => runChurnScore(store, o));
+  });
+
+for (const [verb, description] of [
+  ['send', 'send the due messages of the outbox (retries with backoff; many workers may run at once)'],
+  ['worker', 'the sender worker (same as send): runs until SIGINT/SIGTERM'],
+] as const) {
+  program
+    .command(verb)
+    .description(description)
+    .option('--until-empty', 'stop when no message is due instead of waiting for more')
+    .option('--batch <n>', 'messages claimed at a time', int('--batch'), 64)
+    .option('--concurrency <n>', 'sends in flight at once', int('--concurrency'), 8)
+    .option(
+      '--send-timeout-ms <n>',
+      'abandon (and retry) a send after this long',
+      int('--send-timeout-ms'),
+      30_000,
+    )
+    .option(
+      '--lease-ms <n>',
+      'how long a claim holds (default 10 minutes; must outlast a batch)',
+      int('--lease-ms'),
+    )
+    .option('--max-attempts <n>', 'attempts before a message is dead-lettered', int('--max-attempts'), 8)
+    .option('--poll-ms <n>', 'wait between polls when nothing is due', int('--poll-ms'), 1000)
+    .option('--worker-id <id>', 'name of this worker in leases and attempt records')
+    .option(
+      '--smtp <url>',
+      'SMTP server, smtp://user:pass@host:port (or PATRON_SMTP_URL; default: write files)',
+    )
+    .option(
+      '--outbox-dir <dir>',
+      'folder for the file channel (or PATRON_OUTBOX_DIR; default ./.patron/outbox)',
+    )
+    .option('--json', 'print the summary as JSON')
+    .action(async (o: SendFlags) => {
+      await withStore(globals(), (store) => runSend(store, o));
+    });
+}
+
+const experiments = program
+  .command('experiments')
+  .description('holdouts, A/B tests and bandits: define, report, size');
+experiments
+  .command('report')
+  .argument('<id>', 'experiment id (exp_…)')
+  .description('uplift with confidence intervals, save rate, incremental revenue, ROI and power')
+  .option(
+    '--target-lift <x>',
+    'absolute lift the power section sizes for (default 0.02)',
+    number('--target-lift'),
+  )
+  .option('--json', 'print as JSON')
+  .action(async (id: string, o: { json?: boolean; targetLift?: number }) => {
+    await withStore(globals(), (store) => runExperimentReport(store, id, o));
+  });
+experiments
+  .command('create')
+  .description('define an experiment (an existing id is left unchanged)')
+  .requiredOption('--id <id>', 'exp_<name>')
+  .requiredOption('--name <name>', 'what it tests')
+  .option('--kind <kind>', 'holdout | ab | bandit', 'holdout')
+  .option('--holdout <share>', 'share held out as control, 0 to 1', number('--holdout'), 0.1)
+  .option('--variants <list>', 'comma-separated variant names (default: treatment)')
+  .option('--window-days <n>', 'attribution window in days', int('--window-days'), 30)
+  .option('--cost-minor <n>', 'cost per treated customer in minor units (for ROI)', int('--cost-minor'), 0)
+  .option('--margin <m>', 'gross margin on revenue, 0 to 1 (for ROI)', number('--margin'), 0.3)
+  .option('--json', 'print as JSON')
+  .action(
+    async (o: {
+      id: string;
+      name: string;
+      kind: string;
+      holdout: number;
+      variants?: string;
+      windowDays: number;
+      costMinor: number;
+      margin: number;
+      json?: boolean;
+    }) => {
+      await withStore(globals(), (store) => runExperimentCreate(store, o));
+    },
+  );
+experiments
+  .command('refresh')
+  .argument('<id>', 'bandit experiment id')
+  .description("update a bandit's arm posteriors from the outcomes of matured exposures")
+  .action(async (id: string) => {
+    await withStore(globals(), (store) => runBanditRefresh(store, id));
+  });
+experiments
+  .command('power')
+  .description('customers and weeks a holdout test needs to detect a lift (two-proportion z-test)')
+  .requiredOption('--baseline <rate>', 'control conversion rate, e.g. 0.08', number('--baseline'))
+  .requiredOption('--lift <x>', 'absolute lift to detect, e.g. 0.02', number('--lift'))
+  .option('--holdout <share>', 'share held out as control', number('--holdout'), 0.1)
+  .requiredOption('--per-week <n>', 'customers entering the journey per week', number('--per-week'))
+  .option('--json', 'print as JSON')
+  .action((o: { baseline: number; lift: number; holdout: number; perWeek: number; json?: boolean }) => {
+    runPower(o);
   });
 
 const features = program.command('features').description('feature matrices');

@@ -15,6 +15,8 @@ import { problem } from './errors.js';
 import { authenticator, isObject, readJson } from './http.js';
 import { openApiDocument } from './openapi.js';
 import { decisionRoutes } from './routes/decisions.js';
+import { unsubscribeRoutes } from './routes/unsubscribe.js';
+import { experimentRoutes } from './routes/experiments.js';
 import { textRoutes } from './routes/text.js';
 import { loyaltyProgrammeRoutes } from './routes/loyalty-programme.js';
 
@@ -122,6 +124,8 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   decisionRoutes(app, deps, authenticate);
+  unsubscribeRoutes(app, deps);
+  experimentRoutes(app, deps, authenticate);
   textRoutes(app, deps, authenticate);
   loyaltyProgrammeRoutes(app, deps, authenticate);
 
