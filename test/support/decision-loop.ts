@@ -64,6 +64,13 @@ export interface LoopOptions {
    */
   readonly send: (until: Date) => Promise<number>;
   readonly log?: (line: string) => void;
+  /**
+   * A positive control of the measurement, never a product mode: replace the churn model's scores
+   * by the simulator's ground truth (at risk = the true churn is 0–12 weeks away; the true driver),
+   * so the engine targets exactly whom the generator's actions can save. Labelled as such wherever
+   * its figures are shown.
+   */
+  readonly oracleTargeting?: boolean;
 }
 
 export interface LoopResult {
@@ -87,6 +94,8 @@ export interface LoopResult {
     at: string;
     saved: boolean;
     reason: string;
+    /** The simulator's pending churn time just before the action (ground truth, for the reference uplift). */
+    churnTimeBefore: string | null;
   }>;
   readonly seconds: number;
 }
@@ -103,6 +112,29 @@ async function ingestAll(store: Store, events: readonly unknown[], receivedAt: s
 }
 
 const day = (t: number): string => new Date(t - DAY).toISOString().slice(0, 10);
+
+/** See `oracleTargeting`: churn scores from the simulator's truth (positive control only). */
+async function oracleScores(store: Store, sim: Simulator, now: Date): Promise<void> {
+  const rows = await store.db
+    .selectFrom('churn_scores')
+    .innerJoin('customers', 'customers.id', 'churn_scores.customer_id')
+    .select(['churn_scores.customer_id', 'customers.user_id'])
+    .execute();
+  for (const r of rows) {
+    const truth = r.user_id === null ? undefined : sim.truthOf(r.user_id);
+    if (!truth) continue;
+    const churnAt = truth.churnTime === null ? null : Date.parse(truth.churnTime);
+    const inWindow = churnAt !== null && churnAt > now.getTime() && churnAt - now.getTime() <= 12 * 7 * DAY;
+    await store.db
+      .updateTable('churn_scores')
+      .set({
+        probability: inWindow ? 0.8 : 0.05,
+        driver: inWindow && truth.driver !== 'none' ? truth.driver : null,
+      })
+      .where('customer_id', '=', r.customer_id)
+      .execute();
+  }
+}
 
 export async function runDecisionLoop(store: Store, o: LoopOptions): Promise<LoopResult> {
   const started = performance.now();
@@ -155,6 +187,7 @@ export async function runDecisionLoop(store: Store, o: LoopOptions): Promise<Loo
       if (!clv.ok) throw new Error(clv.error.message);
       const churn = await scoreChurn(churnHistoryStore(store), churnStore(store), { asOf, now });
       if (!churn.ok) throw new Error(churn.error.message);
+      if (o.oracleTargeting) await oracleScores(store, sim, now);
       await recordDecisionOutcomes(deps, { now, windowDays: 28 });
       const s = await decideCustomers(deps, { now, decisionIdOf });
       row.decisions = s.stored;
@@ -185,8 +218,10 @@ export async function runDecisionLoop(store: Store, o: LoopOptions): Promise<Loo
         done.add(r.id);
         const action = retentionActionOf(r.chosen_action);
         if (!action) continue;
+        const churnTimeBefore = sim.truthOf(r.user_id)?.churnTime ?? null;
         const outcome = sim.applyAction(r.user_id, action);
         applied.push({
+          churnTimeBefore,
           decisionId: r.id,
           actionId: r.chosen_action,
           userId: r.user_id,
