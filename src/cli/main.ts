@@ -20,6 +20,7 @@ import { runDemo } from './commands/demo.js';
 import { runReport } from './commands/report.js';
 import { runEvaluate } from './commands/evaluate.js';
 import { runScore } from './commands/score.js';
+import { runDecide } from './commands/decide.js';
 import { runSend, type SendFlags } from './commands/send.js';
 import {
   runBanditRefresh,

@@ -238,6 +238,70 @@ export function openApiDocument(): unknown {
           },
         },
       },
+      '/v1/customers/{id}/decisions': {
+        get: {
+          summary:
+            "A customer's stored decisions: trigger, inputs, candidates with scores, reason, guardrail verdict",
+          tags: ['decisions'],
+          security: [{ basic: [] }, { bearer: [] }],
+          parameters: [
+            { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+            {
+              name: 'limit',
+              in: 'query',
+              required: false,
+              schema: { type: 'integer', minimum: 1, maximum: 500 },
+            },
+          ],
+          responses: {
+            '200': { description: '`{customerId, decisions: [...]}`, newest first (docs/API.md).' },
+            ...errors({ '404': 'No such customer.' }),
+          },
+        },
+      },
+      '/v1/customers/{id}/next-best-action': {
+        get: {
+          summary: 'The next best action for the customer now (computed live, not stored)',
+          tags: ['decisions'],
+          security: [{ basic: [] }, { bearer: [] }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '200': {
+              description:
+                '`{action, reason, trigger, expectedValue, guardrail, alreadyDecided, candidates}`.',
+            },
+            ...errors({ '404': 'No such customer.' }),
+          },
+        },
+      },
+      '/v1/tasks': {
+        get: {
+          summary: 'Tasks for people opened by the policy (service saves, high-CLV at-risk customers)',
+          tags: ['decisions'],
+          security: [{ basic: [] }, { bearer: [] }],
+          parameters: [
+            {
+              name: 'status',
+              in: 'query',
+              required: false,
+              schema: { type: 'string', enum: ['open', 'done'] },
+            },
+            {
+              name: 'limit',
+              in: 'query',
+              required: false,
+              schema: { type: 'integer', minimum: 1, maximum: 500 },
+            },
+          ],
+          responses: {
+            '200': {
+              description:
+                '`{tasks: [{id, customerId, decisionId, action, reasons, valueAtStakeMinor, status, createdAt}]}`.',
+            },
+            ...errors({}),
+          },
+        },
+      },
       '/v1/customers/{id}': {
         get: {
           summary: "A customer's unified profile (by Patron id or the store's userId)",

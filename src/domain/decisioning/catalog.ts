@@ -129,7 +129,7 @@ export const defaultCatalogInput: readonly ActionDefinitionInput[] = [
     consentPurpose: 'marketing',
     promotion: false,
     responseValue: 'fixed',
-    fixedValueMinor: 150,
+    fixedValueMinor: 500,
     fatigueCostMinor: 20,
     prior: { alpha: 1, beta: 9 },
     template: 'review_request',

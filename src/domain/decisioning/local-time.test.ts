@@ -1,8 +1,10 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   inQuietHours,
   instantOfWallTime,
   localHour,
+  localWallTime,
   localWeek,
   nextAllowedTime,
   offsetAt,
@@ -52,5 +54,40 @@ describe('local time in the customer’s own zone', () => {
     const next = startOfNextLocalWeek(at, 'Europe/London');
     expect(new Date(next).toISOString()).toBe('2025-03-10T00:00:00.000Z');
     expect(localWeek(next, 'Europe/London')).toBe(localWeek(at, 'Europe/London') + 1);
+  });
+});
+
+describe('the cached offsets', () => {
+  it('agree with Intl at every instant, across DST changes in every zone', () => {
+    const zones = [
+      'America/New_York',
+      'Europe/London',
+      'Australia/Sydney',
+      'Asia/Kolkata',
+      'Australia/Lord_Howe',
+      'UTC',
+    ];
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.parse('2024-01-01'), max: Date.parse('2028-01-01') }),
+        fc.constantFrom(...zones),
+        (ms, zone) => {
+          const f = new Intl.DateTimeFormat('en-US', {
+            timeZone: zone,
+            hourCycle: 'h23',
+            year: 'numeric',
+            month: 'numeric',
+            day: 'numeric',
+            hour: 'numeric',
+            minute: 'numeric',
+            second: 'numeric',
+          });
+          const p = Object.fromEntries(f.formatToParts(new Date(ms)).map((x) => [x.type, Number(x.value)]));
+          const wall = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) + (ms % 1000);
+          expect(localWallTime(ms, zone)).toBe(wall);
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });

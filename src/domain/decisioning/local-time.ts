@@ -37,8 +37,7 @@ export function isValidTimeZone(timeZone: string): boolean {
   }
 }
 
-/** Local wall time at instant `t` in `timeZone`, as epoch milliseconds of that wall time read as UTC. */
-export function localWallTime(t: number, timeZone: string): number {
+function wallTimeByIntl(t: number, timeZone: string): number {
   const parts = formatter(timeZone).formatToParts(new Date(t));
   const get = (type: Intl.DateTimeFormatPartTypes): number => {
     const p = parts.find((x) => x.type === type);
@@ -46,6 +45,27 @@ export function localWallTime(t: number, timeZone: string): number {
   };
   const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
   return wall + (((t % 1000) + 1000) % 1000);
+}
+
+/**
+ * Offsets per zone and 15-minute slot: every zone's transitions fall on a quarter hour, so the
+ * offset is constant within a slot, and Intl (slow: it formats a string) runs once per slot.
+ */
+const QUARTER = 15 * 60_000;
+const offsets = new Map<string, number>();
+
+/** Local wall time at instant `t` in `timeZone`, as epoch milliseconds of that wall time read as UTC. */
+export function localWallTime(t: number, timeZone: string): number {
+  const slot = Math.floor(t / QUARTER);
+  const key = `${timeZone}|${slot}`;
+  let offset = offsets.get(key);
+  if (offset === undefined) {
+    const start = slot * QUARTER;
+    offset = wallTimeByIntl(start, timeZone) - start;
+    if (offsets.size > 200_000) offsets.clear();
+    offsets.set(key, offset);
+  }
+  return t + offset;
 }
 
 /** UTC offset of `timeZone` at instant `t`, in milliseconds (local = UTC + offset). */

@@ -54,7 +54,7 @@ describe('triggers', () => {
     expect(types(s, T0 + 40 * DAY)).not.toContain('review_due');
   });
 
-  it('fires when the churn risk crosses the threshold, and when it jumps', () => {
+  it('fires at-risk once per purchase spell, and a jump below the threshold', () => {
     const churn = {
       probability: 0.6,
       previousProbability: 0.3,
@@ -62,10 +62,15 @@ describe('triggers', () => {
       reasons: [],
       scoredAt: T0,
     };
-    expect(types(withOrders([0, 30], { churn }), T0 + 40 * DAY)).toContain('churn_risk_crossed');
-    const jump = { ...churn, probability: 0.8, previousProbability: 0.55 };
+    const atRisk = evaluateTriggers(
+      withOrders([0, 30], { churn }),
+      { type: 'Rescored', at: T0 + 40 * DAY },
+      T0 + 40 * DAY,
+    );
+    expect(atRisk.map((t) => [t.type, t.key])).toContainEqual(['churn_risk_crossed', 'risk:ord_2']);
+    const jump = { ...churn, probability: 0.4, previousProbability: 0.15 };
     expect(types(withOrders([0, 30], { churn: jump }), T0 + 40 * DAY)).toContain('churn_risk_jumped');
-    const flat = { ...churn, probability: 0.6, previousProbability: 0.58 };
+    const flat = { ...churn, probability: 0.3, previousProbability: 0.28 };
     expect(types(withOrders([0, 30], { churn: flat }), T0 + 40 * DAY)).not.toContain('churn_risk_crossed');
   });
 

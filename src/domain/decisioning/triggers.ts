@@ -71,8 +71,10 @@ export interface TriggerConfig {
   readonly churnRiskThreshold: number;
   /** A rise of the churn probability by at least this much between rescores is a jump. */
   readonly churnJump: number;
-  /** At or above this probability the customer is treated as churned (win-back). */
+  /** At or above this probability the customer is treated as churned (win-back)… */
   readonly churnedThreshold: number;
+  /** …once this many days have passed since the last order (before that it is a churn save). */
+  readonly churnedAfterDays: number;
   /** Inactive when the days since the last order exceed this multiple of the customer's mean gap. */
   readonly inactivityFactor: number;
   /** Days from delivery to the review request per category (time-to-value); `default` otherwise. */
@@ -91,6 +93,7 @@ export const defaultTriggerConfig: TriggerConfig = {
   churnRiskThreshold: 0.5,
   churnJump: 0.2,
   churnedThreshold: 0.9,
+  churnedAfterDays: 120,
   inactivityFactor: 1.5,
   reviewDelayDays: {
     default: 7,
@@ -201,20 +204,23 @@ function stateTriggers(state: CustomerState, now: number, config: TriggerConfig)
   }
 
   const churn = state.churn;
-  const churned = churn !== null && churn.probability >= config.churnedThreshold;
+  const churned =
+    churn !== null &&
+    last !== undefined &&
+    churn.probability >= config.churnedThreshold &&
+    now - last.at >= config.churnedAfterDays * DAY;
   if (churn && !churned && last) {
     const prev = churn.previousProbability;
     const facts = { probability: churn.probability, previous: prev, driver: churn.driver };
-    if (
-      churn.probability >= config.churnRiskThreshold &&
-      (prev === null || prev < config.churnRiskThreshold)
-    ) {
+    // At risk in this purchase spell: keyed by the last order, so it fires once per spell — when
+    // the risk crosses the threshold, or when a new order starts a spell that is already at risk.
+    if (churn.probability >= config.churnRiskThreshold) {
       out.push({ type: 'churn_risk_crossed', key: `risk:${last.orderId}`, at: now, facts });
     } else if (prev !== null && churn.probability - prev >= config.churnJump) {
       out.push({ type: 'churn_risk_jumped', key: `jump:${isoDay(churn.scoredAt)}`, at: now, facts });
     }
   }
-  if (churned && last) {
+  if (churn && churned && last) {
     out.push({
       type: 'churned',
       key: `churned:${last.orderId}`,
