@@ -28,7 +28,6 @@ import {
   runExperimentReport,
   runPower,
 } from './commands/experiments.js';
-import { runDecide } from './commands/decide.js';
 import { runTextAnalyze, runTextAnalyzeStore, runTextThemes, type ThemesFlags } from './commands/text.js';
 import { registerLoyaltyProgrammeCommands } from './commands/loyalty-programme.js';
 import { tierOf } from '../store/loyalty-programme-ledger.js';
@@ -306,6 +305,8 @@ recommend
   .option('--as-of <date>', 'as of this day (YYYY-MM-DD; default today)')
   .action(async (id: string, o: { asOf?: string }) => {
     await withStore(globals(), (store) => runRecommendDue(store, id, o));
+  });
+
 for (const [verb, description] of [
   ['send', 'send the due messages of the outbox (retries with backoff; many workers may run at once)'],
   ['worker', 'the sender worker (same as send): runs until SIGINT/SIGTERM'],

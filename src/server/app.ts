@@ -20,9 +20,6 @@ import { unsubscribeRoutes } from './routes/unsubscribe.js';
 import { experimentRoutes } from './routes/experiments.js';
 import { loyaltyRoutes, type LoyaltyRouteExtensions } from './routes/loyalty.js';
 import { decisionRoutes } from './routes/decisions.js';
-import { decisionRoutes } from './routes/decisions.js';
-import { unsubscribeRoutes } from './routes/unsubscribe.js';
-import { experimentRoutes } from './routes/experiments.js';
 import { textRoutes } from './routes/text.js';
 import { loyaltyProgrammeExtensions, loyaltyProgrammeRoutes } from './routes/loyalty-programme.js';
 
@@ -140,12 +137,8 @@ export function createApp(deps: AppDeps): Hono {
   recommendationRoutes(app, deps, authenticate);
   unsubscribeRoutes(app, deps);
   experimentRoutes(app, deps, authenticate);
-  loyaltyRoutes(app, deps, authenticate, deps.loyalty);
   loyaltyRoutes(app, deps, authenticate, deps.loyalty ?? loyaltyProgrammeExtensions(deps));
   decisionRoutes(app, deps, authenticate);
-  decisionRoutes(app, deps, authenticate);
-  unsubscribeRoutes(app, deps);
-  experimentRoutes(app, deps, authenticate);
   textRoutes(app, deps, authenticate);
   loyaltyProgrammeRoutes(app, deps, authenticate);
 
