@@ -6,6 +6,10 @@ import { eventStore } from '../../store/event-repository.js';
 import { settingsStore } from '../../store/settings-repository.js';
 import { createApp } from '../../server/app.js';
 import { print } from '../context.js';
+import { runLoyalty } from './loyalty.js';
+
+/** How often the server turns newly ingested events into points and runs the ledger's jobs. */
+const LOYALTY_EVERY_MS = 5000;
 
 /** Serves the HTTP API until SIGINT/SIGTERM, then drains in-flight requests and closes the database. */
 export async function runServer(store: Store, config: Config): Promise<void> {
@@ -17,12 +21,26 @@ export async function runServer(store: Store, config: Config): Promise<void> {
     now: () => new Date(),
     maxBodyBytes: config.maxBodyBytes,
   });
+  // Near-real-time loyalty: every few seconds, new events become points (exactly once, so several
+  // servers may run this side by side) and due lots are released or expired.
+  let running: Promise<unknown> | null = null;
+  const tick = setInterval(() => {
+    if (running) return;
+    running = runLoyalty(store, { quiet: true })
+      .catch((e: unknown) => process.stderr.write(`loyalty: ${e instanceof Error ? e.message : String(e)}\n`))
+      .finally(() => {
+        running = null;
+      });
+  }, LOYALTY_EVERY_MS);
   await new Promise<void>((resolve) => {
     const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
       print(`Patron API listening on http://${config.host}:${info.port} (database ${store.dialect})`);
       print(`OpenAPI document: http://${config.host}:${info.port}/v1/openapi.json`);
     });
-    const stop = () => server.close(() => resolve());
+    const stop = () => {
+      clearInterval(tick);
+      server.close(() => void (running ?? Promise.resolve()).then(() => resolve()));
+    };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
