@@ -121,7 +121,11 @@ describe.each(DATABASES)('decide on %s', (dialect) => {
       loadStates: (o) => loadDecisionStates(t.store, o),
       decisions: decisionRepository(t.store),
       isInGlobalControl: (id) => id === ids.get('u_control'),
-      config: defaultDecisioningConfig,
+      // win-back as soon as the risk is ≥ 0.9 (the default also waits 120 days without an order)
+      config: {
+        ...defaultDecisioningConfig,
+        triggers: { ...defaultDecisioningConfig.triggers, churnedAfterDays: 0 },
+      },
     };
     const wiring = await outboxWiring(t.store, defaultDecisioningConfig, {
       now: NOW,
@@ -259,8 +263,10 @@ describe.each(DATABASES)('decide on %s', (dialect) => {
   it('answers the next best action live without storing it', async () => {
     const id = ids.get('u_price')!;
     const before = (await t.store.db.selectFrom('decisions').select('id').execute()).length;
-    const quiet = await nextBestAction(deps, id, NOW);
-    expect(quiet).toMatchObject({ action: null, reason: 'no trigger is active for this customer now' });
+    // the save decided earlier is still this spell's action, already on its way
+    const onItsWay = await nextBestAction(deps, id, NOW);
+    expect(onItsWay).toMatchObject({ alreadyDecided: true, trigger: { type: 'churn_risk_crossed' } });
+    expect(onItsWay!.action).toMatch(/^churn_save_price_/);
     await t.store.db
       .updateTable('churn_scores')
       .set({ probability: 0.95 })
