@@ -228,6 +228,8 @@ describe.each(DATABASES)('text HTTP routes on %s', (dialect) => {
       expect(p.errors.map((e) => e.path)).toContain(path);
     }
     expect((await post('{not json')).status).toBe(400);
+    const huge = await post({ texts: Array.from({ length: 110 }, () => 'x'.repeat(19_999)) });
+    expect(huge.status).toBe(413);
     expect((await post({ text: 'a' }, ingestKey)).status).toBe(403);
     expect((await post({ text: 'a' }, 'nope')).status).toBe(401);
   });
