@@ -532,10 +532,12 @@ export async function nextBestAction<Tx>(
     };
   }
   const verdict = best.verdict;
+  const onItsWay = verdict?.type === 'skip' && verdict.reason === 'duplicate';
   return {
     customerId,
     asOf: nowIso,
-    action: verdict && verdict.type !== 'skip' ? best.decision.chosen : null,
+    // An action already on its way is still the answer; any other skip means nothing to do now.
+    action: verdict && (verdict.type !== 'skip' || onItsWay) ? best.decision.chosen : null,
     reason:
       verdict?.type === 'skip'
         ? `${best.decision.reason}; not sent: ${verdict.reason}`
@@ -543,8 +545,7 @@ export async function nextBestAction<Tx>(
     trigger: { type: best.decision.trigger.type, key: best.decision.trigger.key },
     expectedValue: ev(best),
     guardrail: verdict && verdict.type !== 'skip' ? { ...verdict, sendAt: iso(verdict.sendAt) } : verdict,
-    alreadyDecided:
-      done.has(best.decision.trigger.key) || (verdict?.type === 'skip' && verdict.reason === 'duplicate'),
+    alreadyDecided: done.has(best.decision.trigger.key) || onItsWay,
     candidates: best.decision.candidates,
   };
 }
