@@ -1,6 +1,7 @@
 /** Reads a customer's unified profile: identities, order totals, consent, merge history. */
 import { sql } from 'kysely';
 import type { Store } from './database.js';
+import { resolveCustomerId } from './customer-id.js';
 import { findCustomerInsights, type CustomerInsights } from './customer-insights-repository.js';
 import { findCustomerReplenishment, type ReplenishmentDue } from './recommend-repository.js';
 import { customerTextProfile, type CustomerTextProfile } from './text-repository.js';
@@ -86,146 +87,130 @@ export async function findCustomerProfile(
   now: Date = new Date(),
 ): Promise<CustomerProfile | null> {
   const db = store.db;
-  let id: string | undefined = (
-    await db
+  const customerId = await resolveCustomerId(db, idOrUserId);
+  if (customerId === null) return null;
+  const row = await db.selectFrom('customers').selectAll().where('id', '=', customerId).executeTakeFirst();
+  if (!row) return null;
+  const [identities, orderAgg, refunds, lastSeen, consents, merges, score, churn] = await Promise.all([
+    db
       .selectFrom('identities')
-      .select('customer_id')
-      .where('key', '=', `user:${idOrUserId}`)
-      .executeTakeFirst()
-  )?.customer_id;
-  if (id === undefined) {
-    id = (await db.selectFrom('customers').select('id').where('id', '=', idOrUserId).executeTakeFirst())?.id;
-  }
-  for (let hops = 0; id !== undefined && hops < 100; hops++) {
-    const row = await db.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!row) return null;
-    if (row.merged_into !== null) {
-      id = row.merged_into;
-      continue;
-    }
-    const customerId = row.id;
-    const [identities, orderAgg, refunds, lastSeen, consents, merges, score, churn] = await Promise.all([
-      db
-        .selectFrom('identities')
-        .select(['kind', 'value'])
-        .where('customer_id', '=', customerId)
-        .orderBy('key')
-        .execute(),
-      db
-        .selectFrom('orders')
-        .select((eb) => [
-          eb.fn.countAll<number>().as('count'),
-          eb.fn.coalesce(eb.fn.sum<number>('base_total_minor'), sql<number>`0`).as('revenue'),
-          eb.fn.min('placed_at').as('first'),
-          eb.fn.max('placed_at').as('last'),
-        ])
-        .where('customer_id', '=', customerId)
-        .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom('order_updates')
-                .select('message_id')
-                .whereRef('order_updates.order_id', '=', 'orders.order_id')
-                .where('order_updates.kind', '=', 'cancelled'),
-            ),
+      .select(['kind', 'value'])
+      .where('customer_id', '=', customerId)
+      .orderBy('key')
+      .execute(),
+    db
+      .selectFrom('orders')
+      .select((eb) => [
+        eb.fn.countAll<number>().as('count'),
+        eb.fn.coalesce(eb.fn.sum<number>('base_total_minor'), sql<number>`0`).as('revenue'),
+        eb.fn.min('placed_at').as('first'),
+        eb.fn.max('placed_at').as('last'),
+      ])
+      .where('customer_id', '=', customerId)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('order_updates')
+              .select('message_id')
+              .whereRef('order_updates.order_id', '=', 'orders.order_id')
+              .where('order_updates.kind', '=', 'cancelled'),
           ),
-        )
-        .executeTakeFirstOrThrow(),
-      db
-        .selectFrom('order_updates')
-        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('base_amount_minor'), sql<number>`0`).as('refunded'))
-        .where('customer_id', '=', customerId)
-        .where('kind', '=', 'refunded')
-        .executeTakeFirstOrThrow(),
-      db
-        .selectFrom('events')
-        .select((eb) => eb.fn.max('timestamp').as('last'))
-        .where('customer_id', '=', customerId)
-        .executeTakeFirst(),
-      db
-        .selectFrom('consents')
-        .selectAll()
-        .where('customer_id', '=', customerId)
-        .orderBy('channel')
-        .orderBy('purpose')
-        .execute(),
-      db
-        .selectFrom('customer_merges')
-        .select(['from_customer_id', 'at'])
-        .where('into_customer_id', '=', customerId)
-        .orderBy('at')
-        .execute(),
-      db.selectFrom('clv_scores').selectAll().where('customer_id', '=', customerId).executeTakeFirst(),
-      db.selectFrom('churn_scores').selectAll().where('customer_id', '=', customerId).executeTakeFirst(),
-    ]);
-    const insights = await findCustomerInsights(store, customerId);
-    const replenishment = await findCustomerReplenishment(store, customerId, now);
-    const revenue = Number(orderAgg.revenue);
-    const refunded = Number(refunds.refunded);
-    const text = await customerTextProfile(store, customerId);
-    return {
-      id: customerId,
-      userId: row.user_id,
-      email: row.email,
-      phone: row.phone,
-      timezone: row.timezone,
-      traits: row.traits === null ? null : (JSON.parse(row.traits) as Record<string, unknown>),
-      firstSeenAt: row.created_at,
-      lastSeenAt: lastSeen?.last ?? null,
-      identities: identities.map((i) => ({ kind: i.kind, value: i.value })),
-      orders: {
-        count: Number(orderAgg.count),
-        currency: baseCurrency,
-        revenueMinor: revenue,
-        refundedMinor: refunded,
-        netRevenueMinor: revenue - refunded,
-        firstOrderAt: orderAgg.first ?? null,
-        lastOrderAt: orderAgg.last ?? null,
-      },
-      consent: consents.map((c) => ({
-        channel: c.channel,
-        purpose: c.purpose,
-        granted: c.granted === 1,
-        updatedAt: c.updated_at,
-      })),
-      mergedFrom: merges.map((m) => ({ customerId: m.from_customer_id, at: m.at })),
-      predictions: score
-        ? {
-            asOf: score.as_of,
-            scoredAt: score.scored_at,
-            modelVersion: score.model_version,
-            currency: score.currency,
-            probabilityAlive: Number(score.probability_alive),
-            expectedPurchases: {
-              days30: Number(score.expected_purchases_30d),
-              days90: Number(score.expected_purchases_90d),
-              days365: Number(score.expected_purchases_365d),
-            },
-            probabilityNoPurchase90Days: Number(score.probability_no_purchase_90d),
-            expectedNextOrderOn: score.expected_next_order_on,
-            expectedOrderValueMinor: Number(score.expected_order_value_minor),
-            horizonDays: Number(score.horizon_days),
-            clvMinor: Number(score.clv_minor),
-            learnedExpectedPurchases:
-              score.learned_expected_purchases === null ? null : Number(score.learned_expected_purchases),
-            learnedClvMinor: score.learned_clv_minor === null ? null : Number(score.learned_clv_minor),
-            params: JSON.parse(score.params) as Record<string, unknown>,
-          }
-        : null,
-      churn: churn
-        ? {
-            asOf: churn.as_of,
-            scoredAt: churn.scored_at,
-            modelVersion: churn.model_version,
-            probability: Number(churn.probability),
-            driver: churn.driver,
-            reasons: JSON.parse(churn.reasons) as CustomerChurn['reasons'],
-          }
-        : null,
-      insights,
-      replenishment,
-      text,
-    };
-  }
-  return null;
+        ),
+      )
+      .executeTakeFirstOrThrow(),
+    db
+      .selectFrom('order_updates')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('base_amount_minor'), sql<number>`0`).as('refunded'))
+      .where('customer_id', '=', customerId)
+      .where('kind', '=', 'refunded')
+      .executeTakeFirstOrThrow(),
+    db
+      .selectFrom('events')
+      .select((eb) => eb.fn.max('timestamp').as('last'))
+      .where('customer_id', '=', customerId)
+      .executeTakeFirst(),
+    db
+      .selectFrom('consents')
+      .selectAll()
+      .where('customer_id', '=', customerId)
+      .orderBy('channel')
+      .orderBy('purpose')
+      .execute(),
+    db
+      .selectFrom('customer_merges')
+      .select(['from_customer_id', 'at'])
+      .where('into_customer_id', '=', customerId)
+      .orderBy('at')
+      .execute(),
+    db.selectFrom('clv_scores').selectAll().where('customer_id', '=', customerId).executeTakeFirst(),
+    db.selectFrom('churn_scores').selectAll().where('customer_id', '=', customerId).executeTakeFirst(),
+  ]);
+  const insights = await findCustomerInsights(store, customerId);
+  const replenishment = await findCustomerReplenishment(store, customerId, now);
+  const revenue = Number(orderAgg.revenue);
+  const refunded = Number(refunds.refunded);
+  const text = await customerTextProfile(store, customerId);
+  return {
+    id: customerId,
+    userId: row.user_id,
+    email: row.email,
+    phone: row.phone,
+    timezone: row.timezone,
+    traits: row.traits === null ? null : (JSON.parse(row.traits) as Record<string, unknown>),
+    firstSeenAt: row.created_at,
+    lastSeenAt: lastSeen?.last ?? null,
+    identities: identities.map((i) => ({ kind: i.kind, value: i.value })),
+    orders: {
+      count: Number(orderAgg.count),
+      currency: baseCurrency,
+      revenueMinor: revenue,
+      refundedMinor: refunded,
+      netRevenueMinor: revenue - refunded,
+      firstOrderAt: orderAgg.first ?? null,
+      lastOrderAt: orderAgg.last ?? null,
+    },
+    consent: consents.map((c) => ({
+      channel: c.channel,
+      purpose: c.purpose,
+      granted: c.granted === 1,
+      updatedAt: c.updated_at,
+    })),
+    mergedFrom: merges.map((m) => ({ customerId: m.from_customer_id, at: m.at })),
+    predictions: score
+      ? {
+          asOf: score.as_of,
+          scoredAt: score.scored_at,
+          modelVersion: score.model_version,
+          currency: score.currency,
+          probabilityAlive: Number(score.probability_alive),
+          expectedPurchases: {
+            days30: Number(score.expected_purchases_30d),
+            days90: Number(score.expected_purchases_90d),
+            days365: Number(score.expected_purchases_365d),
+          },
+          probabilityNoPurchase90Days: Number(score.probability_no_purchase_90d),
+          expectedNextOrderOn: score.expected_next_order_on,
+          expectedOrderValueMinor: Number(score.expected_order_value_minor),
+          horizonDays: Number(score.horizon_days),
+          clvMinor: Number(score.clv_minor),
+          learnedExpectedPurchases:
+            score.learned_expected_purchases === null ? null : Number(score.learned_expected_purchases),
+          learnedClvMinor: score.learned_clv_minor === null ? null : Number(score.learned_clv_minor),
+          params: JSON.parse(score.params) as Record<string, unknown>,
+        }
+      : null,
+    churn: churn
+      ? {
+          asOf: churn.as_of,
+          scoredAt: churn.scored_at,
+          modelVersion: churn.model_version,
+          probability: Number(churn.probability),
+          driver: churn.driver,
+          reasons: JSON.parse(churn.reasons) as CustomerChurn['reasons'],
+        }
+      : null,
+    insights,
+    replenishment,
+    text,
+  };
 }

@@ -234,26 +234,3 @@ export async function loadDecisioningConfig(store: Store): Promise<DecisioningCo
   return applyDecisioningSettings(decisioningSettingsSchema.parse(JSON.parse(row.value)));
 }
 
-/** A customer's current Patron id from a Patron id or the store's userId (following merges), or null. */
-export async function resolveCustomerId(store: Store, idOrUserId: string): Promise<string | null> {
-  const db = store.db;
-  let id =
-    (
-      await db
-        .selectFrom('identities')
-        .select('customer_id')
-        .where('key', '=', `user:${idOrUserId}`)
-        .executeTakeFirst()
-    )?.customer_id ?? idOrUserId;
-  for (let hops = 0; hops < 100; hops++) {
-    const row = await db
-      .selectFrom('customers')
-      .select(['id', 'merged_into'])
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (!row) return null;
-    if (row.merged_into === null) return row.id;
-    id = row.merged_into;
-  }
-  return null;
-}

@@ -19,6 +19,7 @@ import { rewardBenefit, type Reward, type RewardType } from '../domain/loyalty/r
 import type { Database, Store } from './database.js';
 import { loadMemberFacts, loadWantedItems, popularCategories } from './loyalty-facts-repository.js';
 import { inList, writeTransaction } from './transaction.js';
+import { resolveCustomerId } from './customer-id.js';
 
 const SETTINGS_KEY = 'loyalty_programme';
 
@@ -83,28 +84,6 @@ const tierFromRow = (r: Database['loyalty_tiers']): TierRecord => ({
   evaluatedAt: r.evaluated_at,
 });
 
-/** Customer id for a `cus_` id or a store userId, following merges. */
-export async function resolveCustomerId(db: Kysely<Database>, idOrUserId: string): Promise<string | null> {
-  let id =
-    (
-      await db
-        .selectFrom('identities')
-        .select('customer_id')
-        .where('key', '=', `user:${idOrUserId}`)
-        .executeTakeFirst()
-    )?.customer_id ?? idOrUserId;
-  for (let hops = 0; hops < 100; hops++) {
-    const row = await db
-      .selectFrom('customers')
-      .select(['id', 'merged_into'])
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (!row) return null;
-    if (row.merged_into === null) return row.id;
-    id = row.merged_into;
-  }
-  return null;
-}
 
 export function programmeStore(store: Store): ProgrammeStore {
   const db = store.db;

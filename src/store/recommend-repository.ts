@@ -18,6 +18,7 @@ import {
   describeReplenishment,
   type ReplenishmentDue,
 } from '../domain/models/recommend/replenishment.js';
+import { resolveCustomerId } from './customer-id.js';
 import { dayNumber, dayString } from './order-history-repository.js';
 
 export type { ReplenishmentDue };
@@ -178,27 +179,7 @@ export function recommendStore(store: Store): RecommendStore {
       };
       return cached;
     },
-    async resolveCustomer(idOrUserId) {
-      let id: string | undefined = (
-        await db
-          .selectFrom('identities')
-          .select('customer_id')
-          .where('key', '=', `user:${idOrUserId}`)
-          .executeTakeFirst()
-      )?.customer_id;
-      if (id === undefined) id = idOrUserId;
-      for (let hops = 0; hops < 100; hops++) {
-        const row = await db
-          .selectFrom('customers')
-          .select(['id', 'merged_into'])
-          .where('id', '=', id)
-          .executeTakeFirst();
-        if (!row) return null;
-        if (row.merged_into === null) return row.id;
-        id = row.merged_into;
-      }
-      return null;
-    },
+    resolveCustomer: (idOrUserId) => resolveCustomerId(db, idOrUserId),
     async activity(customerId, viewLimit = VIEW_LIMIT) {
       const [lines, views] = await Promise.all([
         db

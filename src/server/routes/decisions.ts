@@ -5,11 +5,8 @@
 import type { Hono } from 'hono';
 import { nextBestAction, type DecideDeps, type DecisionRow } from '../../app/decide.js';
 import { isInGlobalControl } from '../../app/experiments.js';
-import {
-  decisionRepository,
-  loadDecisioningConfig,
-  resolveCustomerId,
-} from '../../store/decision-repository.js';
+import { resolveCustomerId } from '../../store/customer-id.js';
+import { decisionRepository, loadDecisioningConfig } from '../../store/decision-repository.js';
 import { loadDecisionStates } from '../../store/decision-state-repository.js';
 import type { Tx } from '../../store/transaction.js';
 import type { AppDeps } from '../app.js';
@@ -68,7 +65,7 @@ export function decisionRoutes(app: Hono, deps: AppDeps, authenticate: Authentic
       return problem(c, 400, 'Bad query.', [
         { path: 'limit', message: 'must be a whole number from 1 to 500' },
       ]);
-    const id = await resolveCustomerId(deps.store, c.req.param('id'));
+    const id = await resolveCustomerId(deps.store.db, c.req.param('id'));
     if (!id) return problem(c, 404, `No customer with id or userId "${c.req.param('id')}".`);
     const rows = await repo.list(id, limit);
     return c.json({ customerId: id, decisions: rows.map(toDecisionView) });
@@ -77,7 +74,7 @@ export function decisionRoutes(app: Hono, deps: AppDeps, authenticate: Authentic
   app.get('/v1/customers/:id/next-best-action', async (c) => {
     const auth = await authenticate(c, 'read');
     if (!auth.ok) return auth.response;
-    const id = await resolveCustomerId(deps.store, c.req.param('id'));
+    const id = await resolveCustomerId(deps.store.db, c.req.param('id'));
     if (!id) return problem(c, 404, `No customer with id or userId "${c.req.param('id')}".`);
     const nba = await nextBestAction(await decideDeps(), id, deps.now());
     if (!nba) return problem(c, 404, `No customer with id or userId "${c.req.param('id')}".`);

@@ -15,6 +15,7 @@ import { bestSendTimeFor, reviewRequestFor } from '../../store/timing-repository
 import type { AppDeps } from '../app.js';
 import { problem, type ProblemError } from '../errors.js';
 import type { Authenticate } from '../http.js';
+import { resolveCustomerId } from '../../store/customer-id.js';
 
 const limit = (max: number, fallback: number) =>
   z.coerce
@@ -116,7 +117,7 @@ export function segmentRoutes(app: Hono, deps: AppDeps, authenticate: Authentica
     if (!auth.ok) return auth.response;
     const q = sendTimeQuery.safeParse(c.req.query());
     if (!q.success) return problem(c, 400, 'The query is invalid.', issues(q.error));
-    const id = await resolveCustomer(deps, c.req.param('id'));
+    const id = await resolveCustomerId(deps.store.db, c.req.param('id'));
     if (!id) return problem(c, 404, `No customer with id or userId "${c.req.param('id')}".`);
     const after = q.data.after === undefined ? deps.now() : new Date(q.data.after);
     const t = await bestSendTimeFor(deps.store, id, after, { weekly: q.data.weekly === 'true' });
@@ -141,26 +142,3 @@ export function segmentRoutes(app: Hono, deps: AppDeps, authenticate: Authentica
   });
 }
 
-/** A Patron id or the store's userId → the surviving customer's id. */
-async function resolveCustomer(deps: AppDeps, idOrUserId: string): Promise<string | null> {
-  const db = deps.store.db;
-  let id =
-    (
-      await db
-        .selectFrom('identities')
-        .select('customer_id')
-        .where('key', '=', `user:${idOrUserId}`)
-        .executeTakeFirst()
-    )?.customer_id ?? idOrUserId;
-  for (let hops = 0; hops < 100; hops++) {
-    const row = await db
-      .selectFrom('customers')
-      .select(['id', 'merged_into'])
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (!row) return null;
-    if (row.merged_into === null) return row.id;
-    id = row.merged_into;
-  }
-  return null;
-}
