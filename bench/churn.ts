@@ -12,15 +12,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { scoreChurn, trainChurn } from '../src/app/churn.js';
-import { importFile } from '../src/app/import-file.js';
 import { rocAuc } from '../src/domain/models/evaluate/metrics.js';
 import { churnHistoryStore } from '../src/store/churn-history-repository.js';
 import { churnStore } from '../src/store/churn-repository.js';
-import { openStore, preferThroughput } from '../src/store/database.js';
-import { eventStore } from '../src/store/event-repository.js';
-import { importRunStore } from '../src/store/import-run-repository.js';
-import { migrateToLatest } from '../src/store/migrate.js';
-import { writeStore } from '../src/synth/index.js';
+import { openSyntheticStore } from './support/synthetic-store.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -32,7 +27,6 @@ const { values: args } = parseArgs({
 const customers = Number(args.customers);
 const seed = Number(args.seed);
 const dir = args.dir ?? path.join('.patron', 'bench', `churn-${customers}-${seed}`);
-const db = path.join(dir, 'patron.db');
 
 const time = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
   const t = performance.now();
@@ -40,23 +34,7 @@ const time = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
   return [r, (performance.now() - t) / 1000];
 };
 
-if (!fs.existsSync(db)) {
-  await writeStore(dir, { customers, seed });
-  const s = openStore(`sqlite:${db}`);
-  await migrateToLatest(s);
-  await preferThroughput(s);
-  await importFile({
-    path: path.join(dir, 'events.jsonl'),
-    format: 'events-jsonl',
-    events: eventStore(s),
-    runs: importRunStore(s),
-    currency: { baseCurrency: 'USD', rates: { EUR: 1.087, GBP: 1.266 } },
-    now: () => new Date(),
-  });
-  await s.close();
-}
-const store = openStore(`sqlite:${db}`);
-await migrateToLatest(store);
+const store = await openSyntheticStore({ dir, customers, seed });
 const source = churnHistoryStore(store);
 const [histories, loadS] = await time(() => source.load());
 const cached = { load: async () => histories };

@@ -20,7 +20,6 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApiKey } from '../src/app/api-keys.js';
 import { evaluateRecommendationModels, trainRecommendations } from '../src/app/recommend.js';
-import { importFile } from '../src/app/import-file.js';
 import type { InteractionLog } from '../src/domain/models/recommend/history.js';
 import { DEFAULT_RECOMMENDER_PARAMS } from '../src/domain/models/recommend/model.js';
 import { learnReplenishment } from '../src/domain/models/recommend/replenishment.js';
@@ -28,15 +27,12 @@ import { basketsFromEntries, itemSimilarities } from '../src/domain/models/recom
 import { createRandom } from '../src/domain/random.js';
 import { createApp } from '../src/server/app.js';
 import { apiKeyStore } from '../src/store/api-key-repository.js';
-import { openStore, preferThroughput } from '../src/store/database.js';
 import { eventStore } from '../src/store/event-repository.js';
-import { importRunStore } from '../src/store/import-run-repository.js';
-import { migrateToLatest } from '../src/store/migrate.js';
 import { loadInteractionLog } from '../src/store/recommend-history-repository.js';
 import { recommendStore } from '../src/store/recommend-repository.js';
 import { settingsStore } from '../src/store/settings-repository.js';
 import { categorySpecs } from '../src/synth/catalog.js';
-import { writeStore } from '../src/synth/index.js';
+import { openSyntheticStore } from './support/synthetic-store.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -89,24 +85,7 @@ async function storeBench(): Promise<void> {
   const customers = Number(args.customers);
   const seed = Number(args.seed);
   const dir = args.dir ?? path.join('.patron', 'bench', `recommend-${customers}-${seed}`);
-  const db = path.join(dir, 'patron.db');
-  if (!fs.existsSync(db)) {
-    await writeStore(dir, { customers, seed });
-    const s = openStore(`sqlite:${db}`);
-    await migrateToLatest(s);
-    await preferThroughput(s);
-    await importFile({
-      path: path.join(dir, 'events.jsonl'),
-      format: 'events-jsonl',
-      events: eventStore(s),
-      runs: importRunStore(s),
-      currency: { baseCurrency: 'USD', rates: { EUR: 1.087, GBP: 1.266 } },
-      now: () => new Date(),
-    });
-    await s.close();
-  }
-  const store = openStore(`sqlite:${db}`);
-  await migrateToLatest(store);
+  const store = await openSyntheticStore({ dir, customers, seed });
   const [log, loadS] = await time(() => loadInteractionLog(store));
   const cached = { load: async () => log };
   const [trained, trainS] = await time(() =>

@@ -13,21 +13,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { computeAdvocacy } from '../src/app/advocacy.js';
-import { importFile } from '../src/app/import-file.js';
 import { computeSegmentsRun } from '../src/app/segments.js';
 import { computeTiming } from '../src/app/timing.js';
 import { precisionAtK, rocAuc } from '../src/domain/models/evaluate/metrics.js';
 import { SEGMENTS } from '../src/domain/models/segments/rfm.js';
 import { advocacyStore } from '../src/store/advocacy-repository.js';
 import { loadCustomerSignals } from '../src/store/customer-signals-repository.js';
-import { openStore, preferThroughput } from '../src/store/database.js';
-import { eventStore } from '../src/store/event-repository.js';
-import { importRunStore } from '../src/store/import-run-repository.js';
-import { migrateToLatest } from '../src/store/migrate.js';
 import { segmentStore } from '../src/store/segment-repository.js';
 import { timingStore } from '../src/store/timing-repository.js';
-import { writeStore } from '../src/synth/index.js';
 import type { CustomerTruth } from '../src/synth/simulator.js';
+import { openSyntheticStore } from './support/synthetic-store.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -39,7 +34,6 @@ const { values: args } = parseArgs({
 const customers = Number(args.customers);
 const seed = Number(args.seed);
 const dir = args.dir ?? path.join('.patron', 'bench', `segments-${customers}-${seed}`);
-const db = path.join(dir, 'patron.db');
 
 const time = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
   const t = performance.now();
@@ -47,23 +41,7 @@ const time = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
   return [r, (performance.now() - t) / 1000];
 };
 
-if (!fs.existsSync(db)) {
-  await writeStore(dir, { customers, seed });
-  const s = openStore(`sqlite:${db}`);
-  await migrateToLatest(s);
-  await preferThroughput(s);
-  await importFile({
-    path: path.join(dir, 'events.jsonl'),
-    format: 'events-jsonl',
-    events: eventStore(s),
-    runs: importRunStore(s),
-    currency: { baseCurrency: 'USD', rates: { EUR: 1.087, GBP: 1.266 } },
-    now: () => new Date(),
-  });
-  await s.close();
-}
-const store = openStore(`sqlite:${db}`);
-await migrateToLatest(store);
+const store = await openSyntheticStore({ dir, customers, seed });
 const now = new Date();
 const [signals, loadS] = await time(() => loadCustomerSignals(store));
 const cached = { load: async () => signals };

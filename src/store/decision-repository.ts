@@ -233,4 +233,3 @@ export async function loadDecisioningConfig(store: Store): Promise<DecisioningCo
   if (!row) return defaultDecisioningConfig;
   return applyDecisioningSettings(decisioningSettingsSchema.parse(JSON.parse(row.value)));
 }
-

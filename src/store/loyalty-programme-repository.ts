@@ -84,7 +84,6 @@ const tierFromRow = (r: Database['loyalty_tiers']): TierRecord => ({
   evaluatedAt: r.evaluated_at,
 });
 
-
 export function programmeStore(store: Store): ProgrammeStore {
   const db = store.db;
   return {

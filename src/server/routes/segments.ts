@@ -141,4 +141,3 @@ export function segmentRoutes(app: Hono, deps: AppDeps, authenticate: Authentica
     });
   });
 }
-
