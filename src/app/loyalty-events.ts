@@ -237,7 +237,9 @@ export async function processLoyaltyEvents(
 ): Promise<RunReport> {
   const hooks = options.hooks ?? {};
   const batch = options.batch ?? 1000;
-  const concurrency = options.concurrency ?? 8;
+  // SQLite commits the members waiting at once in one group (up to 64): more in flight, fewer commits.
+  // PostgreSQL runs each on its own pooled connection.
+  const concurrency = options.concurrency ?? (ledger.dialect === 'sqlite' ? 64 : 8);
   const currency = await source.baseCurrency();
   const cursor = await source.cursor();
   const since = cursor === null ? '' : new Date(Date.parse(cursor) - CURSOR_MARGIN_MS).toISOString();

@@ -745,7 +745,11 @@ export async function runLedgerJobs(
       const due = await store.dueLots(kind, now, batch);
       if (due.length === 0) break;
       let progressed = 0;
-      for (const { lotId, customerId } of due) {
+      // Expiry handles all of a member's due lots at once: one job per member. Several members at
+      // a time (SQLite commits those waiting in one group; PostgreSQL uses several connections).
+      const work = kind === 'expire' ? [...new Map(due.map((d) => [d.customerId, d])).values()] : [...due];
+      let next = 0;
+      const one = async ({ lotId, customerId }: { lotId: string; customerId: string }) => {
         const n = await store.withMember(customerId, now, async (s) => {
           if (kind === 'expire') {
             const before = await s.loadLot(lotId);
@@ -778,7 +782,12 @@ export async function runLedgerJobs(
         if (kind === 'release') released += n;
         else expired += n;
         progressed += n;
-      }
+      };
+      await Promise.all(
+        Array.from({ length: Math.min(store.dialect === 'sqlite' ? 64 : 8, work.length) }, async () => {
+          while (next < work.length) await one(work[next++]!);
+        }),
+      );
       if (progressed === 0 || due.length < batch) break;
     }
   }

@@ -22,6 +22,15 @@ const DEMO_START = '2024-11-18';
 /** Rates the synthetic store needs (it sells in USD with some EUR and GBP orders). */
 const DEMO_RATES = { EUR: 1.08, GBP: 1.27 };
 
+/** Runs one step of the demo, telling the user (on stderr, beside the progress bars) how long it took. */
+async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const t = Date.now();
+  process.stderr.write(`${name}…\n`);
+  const r = await fn();
+  process.stderr.write(`${name}: done in ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
+  return r;
+}
+
 export async function runDemo(store: Store, o: { customers: number; seed: number }): Promise<void> {
   const started = Date.now();
   const dir = path.join('.patron', `demo-${o.customers}-${o.seed}`);
@@ -44,18 +53,26 @@ export async function runDemo(store: Store, o: { customers: number; seed: number
   }
 
   const summary = await runImport(store, events, 'events-jsonl', { quiet: true });
-  await runScore(store, { horizonDays: 365, margin: 0.3, discountRate: 0.1, quiet: true }, new Date());
+  await step('lifetime value (BG/NBD, Gamma-Gamma)', () =>
+    runScore(store, { horizonDays: 365, margin: 0.3, discountRate: 0.1, quiet: true }, new Date()),
+  );
   // Churn risk with reasons: train a model version, then score every customer (histories loaded once).
-  const histories = churnHistoryStore(store).load();
-  const churnSource = { load: () => histories };
-  const trained = await trainChurn(churnSource, churnStore(store), { now: new Date() });
-  const churn = trained.ok ? await scoreChurn(churnSource, churnStore(store), { now: new Date() }) : trained;
+  const churn = await step('churn risk with reasons', async () => {
+    const histories = churnHistoryStore(store).load();
+    const churnSource = { load: () => histories };
+    const trained = await trainChurn(churnSource, churnStore(store), { now: new Date() });
+    return trained.ok ? await scoreChurn(churnSource, churnStore(store), { now: new Date() }) : trained;
+  });
   if (!churn.ok) throw new Error(`churn: ${churn.error.message}`);
   // The store's customers earn points from their orders, reviews, referrals and community help.
-  const loyalty = await runLoyalty(store, { quiet: true, hooks: { tierOf: tierOf(store) } });
+  const loyalty = await step('loyalty points', () =>
+    runLoyalty(store, { quiet: true, hooks: { tierOf: tierOf(store) } }),
+  );
   // …climb tiers, complete personal challenges over the last months of history, and redeem rewards.
   const at = new Date().toISOString();
-  const programme = await runProgrammeDemo(store, { end: '2026-11-16T00:00:00.000Z', now: at, seed: o.seed });
+  const programme = await step('tiers, challenges and rewards', () =>
+    runProgrammeDemo(store, { end: '2026-11-16T00:00:00.000Z', now: at, seed: o.seed }),
+  );
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
 
   print('');

@@ -33,7 +33,7 @@ interface LocalParts {
   second: number;
 }
 
-function localParts(ms: number, timeZone: string): LocalParts {
+function formattedParts(ms: number, timeZone: string): LocalParts {
   const parts: Record<string, number> = {};
   for (const p of formatter(timeZone).formatToParts(new Date(ms))) {
     if (p.type !== 'literal') parts[p.type] = Number(p.value);
@@ -48,11 +48,37 @@ function localParts(ms: number, timeZone: string): LocalParts {
   };
 }
 
+/**
+ * Zone offsets change only at transitions, which fall on quarter hours in every IANA zone: the
+ * offset is looked up once per zone and quarter hour (Intl is slow) and cached (bounded).
+ */
+const QUARTER_HOUR = 900_000;
+const offsets = new Map<string, number>();
+
 /** The zone's offset from UTC at an instant, in milliseconds (positive east of Greenwich). */
 function offsetMs(ms: number, timeZone: string): number {
-  const p = localParts(ms, timeZone);
-  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  return asUtc - Math.floor(ms / 1000) * 1000;
+  const bucket = Math.floor(ms / QUARTER_HOUR) * QUARTER_HOUR;
+  const key = `${timeZone}|${bucket}`;
+  let offset = offsets.get(key);
+  if (offset === undefined) {
+    const p = formattedParts(bucket, timeZone);
+    offset = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - bucket;
+    if (offsets.size > 100_000) offsets.clear();
+    offsets.set(key, offset);
+  }
+  return offset;
+}
+
+function localParts(ms: number, timeZone: string): LocalParts {
+  const d = new Date(Math.floor(ms / 1000) * 1000 + offsetMs(ms, timeZone));
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+  };
 }
 
 /** The local calendar date (`YYYY-MM-DD`) of an instant in the zone. */
