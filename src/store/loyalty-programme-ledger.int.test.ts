@@ -166,6 +166,33 @@ for (const dialect of DATABASES) {
       expect(h.participation).toMatchObject({ quarter: '2026-Q2', members: 52, active: 52, redeeming: 10 });
     });
 
+    it('sums what each matured lot lost to redemptions and reversals, as the postings say', async () => {
+      // Every lot credited in this suite matures by 2100; the figures must match a plain sum of its postings.
+      const later = '2100-01-01T00:00:00.000Z';
+      const lots = await ledgerFigures(t.store).maturedLots(later);
+      const rows = await t.store.db.selectFrom('loyalty_lots').select(['id', 'points', 'expired']).execute();
+      const postings = await t.store.db
+        .selectFrom('loyalty_postings')
+        .select(['lot_id', 'to_account', 'points'])
+        .where('lot_id', 'is not', null)
+        .execute();
+      const sum = (lot: string, to: string) =>
+        postings
+          .filter((p) => p.lot_id === lot && p.to_account === to)
+          .reduce((a, p) => a + Number(p.points), 0);
+      const expected = rows.map((l) => ({
+        points: Number(l.points),
+        expired: Number(l.expired),
+        reversed: sum(l.id, 'reversed'),
+        redeemed: sum(l.id, 'redeemed'),
+      }));
+      const order = (xs: typeof expected) =>
+        [...xs].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+      expect(lots.length).toBe(rows.length);
+      expect(order(lots)).toEqual(order(expected));
+      expect(lots.some((l) => l.redeemed > 0)).toBe(true);
+    });
+
     it('gives the member’s programme view with a referral code and suggestions within the balance', async () => {
       const v = await memberProgramme(programmeStore(t.store), {
         customerId: 'cus_silver',

@@ -182,10 +182,15 @@ export function ledgerFigures(store: Store): LedgerFigures {
         reversed: number | null;
         redeemed: number | null;
       }>`
-        select l.points as points, l.expired as expired,
-               (select sum(p.points) from loyalty_postings p where p.lot_id = l.id and p.to_account = 'reversed') as reversed,
-               (select sum(p.points) from loyalty_postings p where p.lot_id = l.id and p.to_account = 'redeemed') as redeemed
-        from loyalty_lots l where l.expires_at <= ${now}`.execute(db);
+        select l.points as points, l.expired as expired, p.reversed as reversed, p.redeemed as redeemed
+        from loyalty_lots l
+        left join (select lot_id,
+                          sum(case when to_account = 'reversed' then points end) as reversed,
+                          sum(case when to_account = 'redeemed' then points end) as redeemed
+                   from loyalty_postings
+                   where lot_id is not null and to_account in ('reversed', 'redeemed')
+                   group by lot_id) p on p.lot_id = l.id
+        where l.expires_at <= ${now}`.execute(db);
       return rows.rows.map((r) => ({
         points: Number(r.points),
         expired: Number(r.expired),
