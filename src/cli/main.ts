@@ -138,7 +138,7 @@ program
 program
   .command('demo')
   .description('generate a store, import it into the database and print a summary')
-  .option('--customers <n>', 'number of customers', int('--customers'), 20_000)
+  .option('--customers <n>', 'number of customers', int('--customers'), 5_000)
   .option('--seed <s>', 'random seed', int('--seed'), 42)
   .action(async (o: { customers: number; seed: number }) => {
     await withStore(globals(), (store) => runDemo(store, o));

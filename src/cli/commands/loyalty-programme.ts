@@ -225,7 +225,7 @@ export function printHealth(h: ProgrammeHealth): void {
     `  liability            ${m(l.pendingMinor + l.availableMinor)} (pending ${m(l.pendingMinor)}, available ${m(l.availableMinor)})`,
   );
   print(
-    `  expected breakage    ${pct(l.breakageRate)} (${l.breakageBasis === 'history' ? `${l.expiredPoints.toLocaleString('en-US')} of ${l.maturedPoints.toLocaleString('en-US')} matured points expired` : 'assumed: no lot has matured yet'}) → ${m(l.expectedBreakageMinor)}`,
+    `  expected breakage    ${pct(l.breakageRate)} (${l.breakageBasis === 'history' ? `${l.expiredPoints.toLocaleString('en-US')} of ${l.maturedPoints.toLocaleString('en-US')} matured points expired` : `assumed: ${l.maturedPoints > 0 ? 'no matured point was ever redeemed' : 'no lot has matured yet'}`}) → ${m(l.expectedBreakageMinor)}`,
   );
   print(`  expected cost        ${m(l.expectedCostMinor)}`);
   const p = h.participation;

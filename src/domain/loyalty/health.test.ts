@@ -36,6 +36,15 @@ describe('points liability', () => {
     });
   });
 
+  it('gives no breakage rate from a history without a single redemption', () => {
+    // Lots credited over imported history, before any reward could be taken: all of them expired.
+    const b = breakageFromHistory([
+      { points: 500, redeemed: 0, expired: 500, reversed: 0 },
+      { points: 300, redeemed: 0, expired: 250, reversed: 50 },
+    ]);
+    expect(b).toEqual({ rate: null, maturedPoints: 750, expiredPoints: 750 });
+  });
+
   it('says when the breakage rate is an assumption', () => {
     const l = pointsLiability({
       pendingPoints: 0,

@@ -32,7 +32,7 @@ export interface MaturedLot {
 }
 
 export interface Breakage {
-  /** Share of credited points that expired unspent, 0‥1, or null without matured lots. */
+  /** Share of credited points that expired unspent, 0‥1, or null without matured lots or redemptions. */
   readonly rate: number | null;
   readonly maturedPoints: number;
   readonly expiredPoints: number;
@@ -41,15 +41,24 @@ export interface Breakage {
 /**
  * Breakage = Σ expired / Σ (credited − reversed) over lots whose lifetime has ended (open lots are
  * left out: their outcome is not known yet, and counting them would bias the rate down).
+ * A history in which no matured point was ever redeemed says nothing about how members spend —
+ * typically points credited over imported history before the programme (and its rewards) went
+ * live — so it gives no rate either, rather than a breakage of 100 % and a liability of nothing.
  */
 export function breakageFromHistory(lots: readonly MaturedLot[]): Breakage {
   let matured = 0;
   let expired = 0;
+  let redeemed = 0;
   for (const l of lots) {
     matured += Math.max(0, l.points - l.reversed);
     expired += l.expired;
+    redeemed += l.redeemed;
   }
-  return { rate: matured > 0 ? expired / matured : null, maturedPoints: matured, expiredPoints: expired };
+  return {
+    rate: matured > 0 && redeemed > 0 ? expired / matured : null,
+    maturedPoints: matured,
+    expiredPoints: expired,
+  };
 }
 
 export interface Liability {
