@@ -198,6 +198,13 @@ program
     number('--journey-holdout'),
     0.1,
   )
+  .option('--events', 'act on the orders placed and delivered recently instead of a rescore pass')
+  .option(
+    '--lookback-hours <n>',
+    'with --events: how far back an event is still worth acting on',
+    number('--lookback-hours'),
+    48,
+  )
   .option('--json', 'print the summary as JSON')
   .action(
     async (o: {
@@ -205,6 +212,8 @@ program
       customer?: string[];
       learnWindowDays: number;
       journeyHoldout: number;
+      events?: boolean;
+      lookbackHours: number;
       json?: boolean;
     }) => {
       await withStore(globals(), (store) => runDecide(store, o, new Date()));

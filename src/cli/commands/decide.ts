@@ -3,10 +3,12 @@
  * the triggers, the next-best-action policy and the guardrails for every customer (or the ones
  * named), storing each decision and enqueuing its message in the outbox.
  */
-import { decideCustomers, recordDecisionOutcomes } from '../../app/decide.js';
+import { decideCustomers, recordDecisionOutcomes, type DecideDeps } from '../../app/decide.js';
+import { decideOnRecentEvents, type EventDecisionSummary } from '../../app/decide-events.js';
 import { outboxWiring } from '../../app/decide-outbox.js';
 import type { Store } from '../../store/database.js';
 import { decisionIdOf, decisionRepository, loadDecisioningConfig } from '../../store/decision-repository.js';
+import { recentDecisionEvents } from '../../store/decision-event-repository.js';
 import { loadDecisionStates } from '../../store/decision-state-repository.js';
 import { money, print, UsageError } from '../context.js';
 
@@ -15,7 +17,33 @@ export interface DecideFlags {
   customer?: string[];
   learnWindowDays: number;
   journeyHoldout: number;
+  events?: boolean;
+  lookbackHours: number;
   json?: boolean;
+}
+
+async function decideDeps(store: Store, now: Date, journeyHoldout: number): Promise<DecideDeps> {
+  const config = await loadDecisioningConfig(store);
+  const wiring = await outboxWiring(store, config, { now, journeyHoldout });
+  return {
+    loadStates: (o) => loadDecisionStates(store, o),
+    decisions: decisionRepository(store),
+    config,
+    ...wiring,
+  };
+}
+
+/** Acts on the orders placed and delivered in the last `lookbackHours` not acted on yet (see app/decide-events.ts). */
+export async function runEventDecisions(
+  store: Store,
+  o: { now: Date; lookbackHours: number; journeyHoldout: number },
+): Promise<EventDecisionSummary> {
+  const deps = await decideDeps(store, o.now, o.journeyHoldout);
+  return decideOnRecentEvents(deps, recentDecisionEvents(store), {
+    now: o.now,
+    lookbackHours: o.lookbackHours,
+    decisionIdOf,
+  });
 }
 
 export async function runDecide(store: Store, flags: DecideFlags, clock: Date): Promise<void> {
@@ -24,16 +52,27 @@ export async function runDecide(store: Store, flags: DecideFlags, clock: Date): 
   if (!(flags.journeyHoldout >= 0 && flags.journeyHoldout < 1)) {
     throw new UsageError('--journey-holdout must be a share from 0 to below 1');
   }
-  const config = await loadDecisioningConfig(store);
-  const wiring = await outboxWiring(store, config, { now, journeyHoldout: flags.journeyHoldout });
-  const decisions = decisionRepository(store);
-  const deps = {
-    loadStates: (o: Parameters<typeof loadDecisionStates>[1]) => loadDecisionStates(store, o),
-    decisions,
-    config,
-    ...wiring,
-  };
+  if (!(flags.lookbackHours > 0)) throw new UsageError('--lookback-hours must be a positive number');
   const started = performance.now();
+  if (flags.events) {
+    const s = await runEventDecisions(store, {
+      now,
+      lookbackHours: flags.lookbackHours,
+      journeyHoldout: flags.journeyHoldout,
+    });
+    const seconds = (performance.now() - started) / 1000;
+    if (flags.json) {
+      print(JSON.stringify({ ...s, seconds }, null, 2));
+      return;
+    }
+    print(
+      `Acted on the events of the last ${flags.lookbackHours} h in ${seconds.toFixed(1)} s: ${s.events} orders placed or delivered, ${s.alreadyDecided} already acted on; ${s.decisions} new decisions, ${s.messages} messages queued, ${s.tasks} tasks for people.`,
+    );
+    for (const [action, n] of Object.entries(s.byAction).sort((a, b) => b[1] - a[1]))
+      print(`  ${action.padEnd(28)} ${n}`);
+    return;
+  }
+  const deps = await decideDeps(store, now, flags.journeyHoldout);
   const learned = await recordDecisionOutcomes(deps, { now, windowDays: flags.learnWindowDays });
   const summary = await decideCustomers(deps, {
     now,

@@ -6,10 +6,15 @@ import { eventStore } from '../../store/event-repository.js';
 import { settingsStore } from '../../store/settings-repository.js';
 import { createApp } from '../../server/app.js';
 import { print } from '../context.js';
+import { runEventDecisions } from './decide.js';
 import { runLoyalty } from './loyalty.js';
 
-/** How often the server turns newly ingested events into points and runs the ledger's jobs. */
+/**
+ * How often the server turns newly ingested events into points, runs the ledger's jobs, and acts
+ * on the orders placed and delivered since (decisions and their messages, exactly once).
+ */
 const LOYALTY_EVERY_MS = 5000;
+const EVENT_LOOKBACK_HOURS = 48;
 
 /** Serves the HTTP API until SIGINT/SIGTERM, then drains in-flight requests and closes the database. */
 export async function runServer(store: Store, config: Config): Promise<void> {
@@ -26,8 +31,19 @@ export async function runServer(store: Store, config: Config): Promise<void> {
   let running: Promise<unknown> | null = null;
   const tick = setInterval(() => {
     if (running) return;
+    const fail = (what: string) => (e: unknown) => {
+      process.stderr.write(`${what}: ${e instanceof Error ? e.message : String(e)}\n`);
+    };
     running = runLoyalty(store, { quiet: true })
-      .catch((e: unknown) => process.stderr.write(`loyalty: ${e instanceof Error ? e.message : String(e)}\n`))
+      .catch(fail('loyalty'))
+      .then(() =>
+        runEventDecisions(store, {
+          now: new Date(),
+          lookbackHours: EVENT_LOOKBACK_HOURS,
+          journeyHoldout: 0.1,
+        }),
+      )
+      .catch(fail('decisions'))
       .finally(() => {
         running = null;
       });

@@ -133,13 +133,31 @@ export function reviewDelayFor(delivery: DeliverySummary, config: TriggerConfig)
   return days;
 }
 
+/**
+ * The key of the trigger an event always fires (`order:<id>` for an order, `delivered:<id>` for a
+ * delivery, `welcome:<customer>` for an enrolment): once a decision with this key is stored, the
+ * event has been acted on. Null for a rescore.
+ */
+export function eventTriggerKey(customerId: string, input: DecisionInput): string | null {
+  switch (input.type) {
+    case 'OrderPlaced':
+      return `order:${input.orderId}`;
+    case 'OrderDelivered':
+      return `delivered:${input.orderId}`;
+    case 'CustomerEnrolled':
+      return `welcome:${customerId}`;
+    case 'Rescored':
+      return null;
+  }
+}
+
 function eventTriggers(state: CustomerState, input: DecisionInput): Trigger[] {
   switch (input.type) {
     case 'OrderPlaced': {
       const out: Trigger[] = [
         {
           type: 'order_placed',
-          key: `order:${input.orderId}`,
+          key: eventTriggerKey(state.customerId, input)!,
           at: input.at,
           facts: { orderId: input.orderId },
         },
@@ -158,7 +176,7 @@ function eventTriggers(state: CustomerState, input: DecisionInput): Trigger[] {
     case 'OrderDelivered': {
       const facts = { orderId: input.orderId, onTime: input.onTime };
       const out: Trigger[] = [
-        { type: 'order_delivered', key: `delivered:${input.orderId}`, at: input.at, facts },
+        { type: 'order_delivered', key: eventTriggerKey(state.customerId, input)!, at: input.at, facts },
       ];
       if (input.onTime === false) {
         out.push({ type: 'order_delivered_late', key: `late:${input.orderId}`, at: input.at, facts });
@@ -166,7 +184,7 @@ function eventTriggers(state: CustomerState, input: DecisionInput): Trigger[] {
       return out;
     }
     case 'CustomerEnrolled':
-      return [{ type: 'welcome', key: `welcome:${state.customerId}`, at: input.at, facts: {} }];
+      return [{ type: 'welcome', key: eventTriggerKey(state.customerId, input)!, at: input.at, facts: {} }];
     case 'Rescored':
       return [];
     default: {
