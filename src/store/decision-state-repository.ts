@@ -1,9 +1,10 @@
 /**
  * The decisioning state of customers (domain/decisioning/state.ts) from the store: time zone,
  * orders, recent deliveries (with their categories) and reviews, tickets, consent, the latest CLV
- * and churn scores, and the churn probability the engine saw at its previous run. Signals whose
- * producers are not built yet (tiers, points, challenges, segments, replenishment,
- * recommendations, advocacy) are null. For one customer (the API) or all (the nightly run).
+ * and churn scores, and the churn probability the engine saw at its previous run; segments, tier,
+ * challenge, replenishment and advocacy from their producers (decision-signal-repository.ts).
+ * Recommendations are null (cross-sell waits for them). For one customer (the API) or all (the
+ * nightly run).
  */
 import { sql } from 'kysely';
 import type {
@@ -15,6 +16,7 @@ import type {
   TicketSummary,
 } from '../domain/decisioning/state.js';
 import type { Store } from './database.js';
+import { loadProducedSignals } from './decision-signal-repository.js';
 
 const DAY = 86_400_000;
 const DRIVERS = new Set(['price', 'service', 'quality', 'disengagement']);
@@ -204,6 +206,7 @@ export async function loadDecisionStates(store: Store, options: LoadStatesOption
     };
   }
 
+  const produced = await loadProducedSignals(store, ids, asOf);
   return [...byId.values()].map((b) => ({
     customerId: b.customerId,
     timezone: b.timezone,
@@ -224,12 +227,12 @@ export async function loadDecisionStates(store: Store, options: LoadStatesOption
     consents: b.consents,
     churn: b.churn,
     clv: b.clv,
-    segment: null,
-    tier: null,
+    segment: produced.get(b.customerId)?.segment ?? null,
+    tier: produced.get(b.customerId)?.tier ?? null,
     pointsExpiring: null,
-    challengeExpiring: null,
-    replenishment: null,
+    challengeExpiring: produced.get(b.customerId)?.challengeExpiring ?? null,
+    replenishment: produced.get(b.customerId)?.replenishment ?? null,
     recommendations: null,
-    advocacy: null,
+    advocacy: produced.get(b.customerId)?.advocacy ?? null,
   }));
 }

@@ -344,6 +344,23 @@ export interface TierProgress {
 }
 
 /**
+ * The tier after the member's (the higher of the held and the qualified one) and how far along
+ * the way to it the score is, in [0, 1]: (score − this tier's threshold) / (next − this). No next
+ * tier: null and 1.
+ */
+export function tierFraction(
+  tierId: string,
+  score: number,
+  c: TierConfig,
+): { readonly next: TierDefinition | null; readonly fraction: number } {
+  const cur = Math.max(tierIndex(tierId, c), qualifiedTierIndex(score, c));
+  const next = c.tiers[cur + 1];
+  if (!next) return { next: null, fraction: 1 };
+  const base = (c.tiers[cur] as TierDefinition).threshold;
+  return { next, fraction: Math.min(1, Math.max(0, (score - base) / (next.threshold - base))) };
+}
+
+/**
  * How far the member is from the next tier and the cheapest concrete actions that get them there.
  * The search is exact: every combination of action counts within the member's remaining caps (and
  * never more of a kind than the target needs alone) is enumerated; for each, the rest is covered by
@@ -351,9 +368,7 @@ export interface TierProgress {
  * beats on both effort and order amount are dropped (Pareto frontier).
  */
 export function tierProgress(tierId: string, score: TierScore, c: TierConfig, maxPlans = 4): TierProgress {
-  const cur = Math.max(tierIndex(tierId, c), qualifiedTierIndex(score.score, c));
-  const next = c.tiers[cur + 1];
-  const base = (c.tiers[cur] as TierDefinition).threshold;
+  const { next, fraction } = tierFraction(tierId, score.score, c);
   if (!next) {
     return {
       tierId,
@@ -366,7 +381,6 @@ export function tierProgress(tierId: string, score: TierScore, c: TierConfig, ma
     };
   }
   const remaining = Math.max(0, next.threshold - score.score);
-  const fraction = Math.min(1, Math.max(0, (score.score - base) / (next.threshold - base)));
   return {
     tierId,
     score: score.score,
