@@ -20,6 +20,7 @@ export interface LoyaltyRunSummary {
   readonly tiersEvaluated: number;
   readonly released: number;
   readonly expired: number;
+  readonly birthdays: number;
   readonly notices: number;
   readonly seconds: number;
 }
@@ -47,7 +48,7 @@ export async function runLoyalty(
   if (o.json) print(JSON.stringify(summary));
   else if (!o.quiet) {
     print(
-      `Loyalty: ${summary.events.toLocaleString('en-US')} events turned into ${summary.entries.toLocaleString('en-US')} entries (${summary.points.toLocaleString('en-US')} points net), re-evaluated ${summary.tiersEvaluated.toLocaleString('en-US')} members' tiers; released ${summary.released}, expired ${summary.expired} lots, ${summary.notices} expiry notices, in ${summary.seconds} s.`,
+      `Loyalty: ${summary.events.toLocaleString('en-US')} events turned into ${summary.entries.toLocaleString('en-US')} entries (${summary.points.toLocaleString('en-US')} points net), re-evaluated ${summary.tiersEvaluated.toLocaleString('en-US')} members' tiers; released ${summary.released}, expired ${summary.expired} lots, ${summary.birthdays} birthday bonuses, ${summary.notices} expiry notices, in ${summary.seconds} s.`,
     );
   }
   return summary;
