@@ -1,9 +1,9 @@
 /**
  * The decisioning state of customers (domain/decisioning/state.ts) from the store: time zone,
  * orders, recent deliveries (with their categories) and reviews, tickets, consent, the latest CLV
- * and churn scores, and the churn probability the engine saw at its previous run. Signals whose
- * producers are not built yet (tiers, points, challenges, segments, replenishment,
- * recommendations, advocacy) are null. For one customer (the API) or all (the nightly run).
+ * and churn scores, the churn probability the engine saw at its previous run, and points about to
+ * expire (the ledger's expiry notices). Signals whose producers are not wired here yet (tiers,
+ * challenges, segments, replenishment, recommendations, advocacy) are null. For one customer (the API) or all (the nightly run).
  */
 import { sql } from 'kysely';
 import type {
@@ -11,6 +11,7 @@ import type {
   ConsentState,
   CustomerState,
   DeliverySummary,
+  ExpiringSignal,
   OrderSummary,
   TicketSummary,
 } from '../domain/decisioning/state.js';
@@ -204,6 +205,25 @@ export async function loadDecisionStates(store: Store, options: LoadStatesOption
     };
   }
 
+  // Points about to expire: the ledger's expiry notices (runLedgerJobs records one per lot within
+  // the programme's `expiryNoticeDays`) whose lot still holds available points. The signal is the
+  // earliest expiry: the points of every noticed lot expiring at that instant, keyed by the first
+  // such lot (one reminder per expiry, never one per lot).
+  const notices = await sql<{ customer_id: string; lot_id: string; expires_at: string; available: number }>`
+    select n.customer_id, n.lot_id, n.expires_at, l.available from loyalty_notices n
+    join loyalty_lots l on l.id = n.lot_id
+    where n.created_at <= ${asOf} and n.expires_at > ${asOf} and l.available > 0
+      and ${only('n.customer_id')}
+    order by n.customer_id, n.expires_at, n.lot_id`.execute(db);
+  const expiring = new Map<string, ExpiringSignal>();
+  for (const n of notices.rows) {
+    const at = Date.parse(n.expires_at);
+    const cur = expiring.get(n.customer_id);
+    if (!cur) expiring.set(n.customer_id, { id: n.lot_id, expiresAt: at, amount: Number(n.available) });
+    else if (cur.expiresAt === at)
+      expiring.set(n.customer_id, { ...cur, amount: cur.amount + Number(n.available) });
+  }
+
   return [...byId.values()].map((b) => ({
     customerId: b.customerId,
     timezone: b.timezone,
@@ -226,7 +246,7 @@ export async function loadDecisionStates(store: Store, options: LoadStatesOption
     clv: b.clv,
     segment: null,
     tier: null,
-    pointsExpiring: null,
+    pointsExpiring: expiring.get(b.customerId) ?? null,
     challengeExpiring: null,
     replenishment: null,
     recommendations: null,
