@@ -11,7 +11,7 @@ import { churnHistoryStore } from '../../store/churn-history-repository.js';
 import { churnStore } from '../../store/churn-repository.js';
 import { printLoyaltyDemo, runLoyalty } from './loyalty.js';
 import { printProgrammeDemo, runProgrammeDemo } from './loyalty-programme-demo.js';
-import { programmeHooks } from '../../store/loyalty-programme-ledger.js';
+import { tierOf } from '../../store/loyalty-programme-ledger.js';
 
 /**
  * The demo store's two years of history end on 2026-11-16 (a fixed date keeps it deterministic for
@@ -66,7 +66,9 @@ export async function runDemo(store: Store, o: { customers: number; seed: number
   if (!churn.ok) throw new Error(`churn: ${churn.error.message}`);
   // The store's customers earn points from their orders, reviews, referrals and community help.
   const loyalty = await step('loyalty points', () =>
-    runLoyalty(store, { quiet: true, hooks: programmeHooks(store) }),
+    // Only the tier multiplier here: the next step replays the tiers month by month over the
+    // history, and tiers evaluated today first would make it skip the replay (time only moves on).
+    runLoyalty(store, { quiet: true, hooks: { tierOf: tierOf(store) } }),
   );
   // …climb tiers, complete personal challenges over the last months of history, and redeem rewards.
   const at = new Date().toISOString();
