@@ -41,7 +41,8 @@ export type LoyaltyFact =
       refundedSoFarMinor: number | null;
     }
   | { type: 'action'; messageId: string; customerId: string; at: string; action: Action; detail: string }
-  | { type: 'none'; messageId: string; customerId: string };
+  /** Earns nothing; `countsForTier` when the tier's facts still read it (a community tip). */
+  | { type: 'none'; messageId: string; customerId: string; countsForTier?: boolean };
 
 export interface LoyaltyEventSource {
   /** Events not yet processed, received at or after `since`, after `afterId` in id order. */
@@ -56,9 +57,39 @@ export interface LoyaltyEventSource {
   baseCurrency(): Promise<{ code: string; digits: number }>;
 }
 
-/** What the programme modules plug in: the member's tier when an order earns (for the tier multiplier). */
+/**
+ * What the programme modules plug in: the member's tier when an order earns (for the tier
+ * multiplier), and what to do with the members whose tier-qualifying facts a batch of events
+ * changed (re-evaluate their tiers), called after each batch has committed.
+ */
 export interface LoyaltyHooks {
   tierOf?(customerId: string, at: string): Promise<string | null>;
+  membersTouched?(customerIds: readonly string[], now: string): Promise<void>;
+}
+
+/**
+ * Whether a fact changes what counts towards the member's tier (src/domain/loyalty/tiers.ts,
+ * `qualifyingScore` over the facts of src/store/loyalty-facts-repository.ts): orders, refunds and
+ * cancellations, reviews, referrals and community help. A completed profile and a birthday do not.
+ */
+export function countsForTier(fact: LoyaltyFact): boolean {
+  switch (fact.type) {
+    case 'order':
+    case 'order_update':
+      return true;
+    case 'action':
+      return (
+        fact.action.type === 'review' ||
+        fact.action.type === 'referral_converted' ||
+        fact.action.type === 'community_help'
+      );
+    case 'none':
+      return fact.countsForTier === true;
+    default: {
+      const _exhaustive: never = fact;
+      return _exhaustive;
+    }
+  }
 }
 
 /** Writers that commit an event later than its `received_at` by more than this are not expected. */
@@ -69,6 +100,8 @@ export interface RunReport {
   readonly entries: number;
   readonly points: number;
   readonly cursor: string | null;
+  /** Members handed to `hooks.membersTouched` (tier-relevant events), counted once per batch. */
+  readonly membersTouched: number;
 }
 
 async function earnInSession(
@@ -248,6 +281,7 @@ export async function processLoyaltyEvents(
   let events = 0;
   let entries = 0;
   let points = 0;
+  let membersTouched = 0;
   for (;;) {
     const { facts, lastId, maxReceivedAt } = await source.next(since, afterId, batch);
     if (lastId === null) break;
@@ -265,6 +299,16 @@ export async function processLoyaltyEvents(
         }
       }),
     );
+    // Near real time: the members whose tier facts this batch changed, re-evaluated as one group now
+    // that their points have committed (the hook is idempotent; a crash before it leaves the daily
+    // tier job to catch up).
+    if (hooks.membersTouched) {
+      const touched = [...new Set(facts.filter(countsForTier).map((f) => f.customerId))];
+      if (touched.length > 0) {
+        await hooks.membersTouched(touched, options.now().toISOString());
+        membersTouched += touched.length;
+      }
+    }
     afterId = lastId;
     if (maxReceivedAt !== null && (maxReceived === null || maxReceivedAt > maxReceived))
       maxReceived = maxReceivedAt;
@@ -273,5 +317,5 @@ export async function processLoyaltyEvents(
   if (maxReceived !== null && maxReceived !== cursor && options.maxEvents === undefined) {
     await source.saveCursor(maxReceived, options.now().toISOString());
   }
-  return { events, entries, points, cursor: maxReceived };
+  return { events, entries, points, cursor: maxReceived, membersTouched };
 }

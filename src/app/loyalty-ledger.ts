@@ -13,7 +13,9 @@
  * documented in src/domain/loyalty/README.md.
  */
 import type { BonusRule, ProgrammeConfig } from '../domain/loyalty/config.js';
-import { endOfWindow } from '../domain/loyalty/calendar.js';
+import { birthdayOf, birthdaysCelebratedOn, celebratesOn } from '../domain/loyalty/birthday.js';
+import { endOfWindow, localDate, periodBounds } from '../domain/loyalty/calendar.js';
+import { bonusesFor } from '../domain/loyalty/earn.js';
 import { explainEntry } from '../domain/loyalty/explain.js';
 import {
   availableAt,
@@ -170,6 +172,13 @@ export interface LedgerStore {
     limit: number,
   ): Promise<Array<{ lotId: string; customerId: string }>>;
   recordExpiryNotices(now: string, until: string): Promise<number>;
+  /**
+   * Current customers whose traits may hold a birthday on one of `monthDays` (`MM-DD`), with their
+   * traits (a superset: the caller reads the birthday exactly).
+   */
+  birthdayCandidates(
+    monthDays: readonly string[],
+  ): Promise<Array<{ customerId: string; traits: Record<string, unknown> }>>;
   account(customerId: string): Promise<{ state: MemberState; lifetimeEarned: number } | null>;
   history(customerId: string, limit: number): Promise<EntryRecord[]>;
   /** Σ qualifying credit of entries effective since `since` (tier windows). */
@@ -723,6 +732,8 @@ export async function adjustPoints(
 export interface JobReport {
   readonly released: number;
   readonly expired: number;
+  /** Birthday bonuses posted. */
+  readonly birthdays: number;
   readonly notices: number;
 }
 
@@ -791,10 +802,56 @@ export async function runLedgerJobs(
       if (progressed === 0 || due.length < batch) break;
     }
   }
+  const birthdays = await postBirthdayBonuses(store, ids, now);
   const cfg = await store.activeConfig(now);
   const until = new Date(Date.parse(now) + cfg.config.expiryNoticeDays * DAY_MS).toISOString();
   const notices = await store.recordExpiryNotices(now, until);
-  return { released, expired, notices };
+  return { released, expired, birthdays, notices };
+}
+
+/**
+ * The birthday bonus: every member whose birthday (from their traits, src/domain/loyalty/birthday.ts)
+ * is celebrated on today's local date in the programme's time zone gets the configured `birthday`
+ * bonus, once per year (business key `bonus:<customer>:birthday:birthday:<year>`, the local year)
+ * and within its cap. Only today counts: the job is meant to run at least daily (with
+ * `patron loyalty run`); a day on which it did not run is not caught up. Returns the bonuses posted.
+ */
+export async function postBirthdayBonuses(store: LedgerStore, ids: LedgerIds, now: string): Promise<number> {
+  const { config } = await store.activeConfig(now);
+  const today = localDate(now, config.timezone);
+  const year = Number(today.slice(0, 4));
+  const awards = bonusesFor(config, { type: 'birthday', year });
+  if (awards.length === 0) return 0;
+  const candidates = (await store.birthdayCandidates(birthdaysCelebratedOn(today))).filter((c) => {
+    const b = birthdayOf(c.traits);
+    return b !== null && celebratesOn(b, today);
+  });
+  let posted = 0;
+  let next = 0;
+  const one = async (customerId: string) => {
+    const n = await store.withMember(customerId, now, async (s) => {
+      let count = 0;
+      // The member's session holds the version active now (it may differ from the one read above).
+      for (const award of bonusesFor(s.config.config, { type: 'birthday', year })) {
+        const tz = s.config.config.timezone;
+        const r = await creditBonusInSession(
+          s,
+          ids,
+          { rule: award.rule, key: award.key, points: award.points, detail: today, effectiveAt: now, now },
+          (instant) => periodBounds(instant, s.config.config.bonuses[award.rule].cap.period, tz),
+        );
+        if (r.ok && !r.value.duplicate) count++;
+      }
+      return count;
+    });
+    posted += n;
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(store.dialect === 'sqlite' ? 64 : 8, candidates.length) }, async () => {
+      while (next < candidates.length) await one(candidates[next++]!.customerId);
+    }),
+  );
+  return posted;
 }
 
 // ---------------------------------------------------------------- reading

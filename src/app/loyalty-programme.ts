@@ -110,7 +110,11 @@ export interface TierRecord {
 export interface ProgrammeStore {
   settings(): Promise<ProgrammeSettings>;
   saveSettings(s: ProgrammeSettings, now: string): Promise<void>;
-  facts(customerId: string | null, since: string | null): Promise<Map<string, MemberFacts>>;
+  /** Facts of one customer, of a group (a few hundred ids at most) or of everyone (null). */
+  facts(
+    customerId: string | readonly string[] | null,
+    since: string | null,
+  ): Promise<Map<string, MemberFacts>>;
   wantedItems(customerId: string): Promise<WantedItem[]>;
   popularCategories(now: string): Promise<string[]>;
   tier(customerId: string): Promise<TierRecord | null>;
@@ -263,25 +267,22 @@ export interface TierReport {
   readonly byTier: Record<string, number>;
 }
 
+/** Members evaluated per read of their facts and write of their tiers. */
+export const TIER_GROUP_SIZE = 500;
+
 /**
- * Re-evaluates the tier of one member (after a relevant event) or of every member with history
- * (the daily job: the window rolls and grace periods end without events). Idempotent.
+ * Re-evaluates the tier of one member, of the members some events touched (`customerIds`: after
+ * an event run, in groups of TIER_GROUP_SIZE, each group one read of its facts and one write), or
+ * of every member with history (the daily job: the window rolls and grace periods end without
+ * events). Idempotent.
  */
 export async function evaluateTiers(
   store: ProgrammeStore,
-  input: { customerId?: string; now: string },
+  input: { customerId?: string; customerIds?: readonly string[]; now: string },
 ): Promise<TierReport> {
   const settings = await store.settings();
   const c = settings.tiers;
   const since = new Date(Date.parse(input.now) - c.windowDays * 86_400_000).toISOString();
-  const facts = await store.facts(input.customerId ?? null, since);
-  if (input.customerId !== undefined && !facts.has(input.customerId))
-    facts.set(input.customerId, { purchases: [], activities: [] });
-  const ids = [...facts.keys()];
-  const existing = await store.tiers(input.customerId !== undefined ? ids : null);
-  // Members with a stored tier but no activity in the window still need evaluating (demotion).
-  if (input.customerId === undefined)
-    for (const id of existing.keys()) if (!facts.has(id)) facts.set(id, { purchases: [], activities: [] });
   const counts = {
     TierUpgraded: 0,
     DemotionScheduled: 0,
@@ -289,21 +290,43 @@ export async function evaluateTiers(
     DemotionCancelled: 0,
     TierDowngraded: 0,
   };
-  const rows: Array<{ customerId: string; record: TierRecord; transitions: readonly TierTransition[] }> = [];
-  for (const [customerId, f] of facts) {
-    const prev = existing.get(customerId);
-    const score = qualifyingScore(f.activities, c, input.now);
-    const r = evaluateTier(prev?.state ?? initialTierState(c, input.now), score.score, c, input.now);
-    for (const t of r.transitions) counts[t.type]++;
-    if (!prev || r.transitions.length > 0 || prev.score !== score.score)
-      rows.push({
-        customerId,
-        record: { state: r.state, score: score.score, evaluatedAt: input.now },
-        transitions: r.transitions,
-      });
-  }
-  for (let i = 0; i < rows.length; i += 500) await store.saveTiers(rows.slice(i, i + 500), input.now);
-  return { evaluated: facts.size, transitions: counts, byTier: await store.tierCounts() };
+  const only =
+    input.customerIds !== undefined
+      ? [...new Set(input.customerIds)]
+      : input.customerId !== undefined
+        ? [input.customerId]
+        : null;
+  let evaluated = 0;
+  const evaluate = async (group: readonly string[] | null): Promise<void> => {
+    const facts = await store.facts(group, since);
+    if (group !== null)
+      for (const id of group) if (!facts.has(id)) facts.set(id, { purchases: [], activities: [] });
+    const existing = await store.tiers(group !== null ? group : null);
+    // Members with a stored tier but no activity in the window still need evaluating (demotion).
+    if (group === null)
+      for (const id of existing.keys()) if (!facts.has(id)) facts.set(id, { purchases: [], activities: [] });
+    const rows: Array<{ customerId: string; record: TierRecord; transitions: readonly TierTransition[] }> =
+      [];
+    for (const [customerId, f] of facts) {
+      const prev = existing.get(customerId);
+      const score = qualifyingScore(f.activities, c, input.now);
+      const r = evaluateTier(prev?.state ?? initialTierState(c, input.now), score.score, c, input.now);
+      for (const t of r.transitions) counts[t.type]++;
+      if (!prev || r.transitions.length > 0 || prev.score !== score.score)
+        rows.push({
+          customerId,
+          record: { state: r.state, score: score.score, evaluatedAt: input.now },
+          transitions: r.transitions,
+        });
+    }
+    for (let i = 0; i < rows.length; i += TIER_GROUP_SIZE)
+      await store.saveTiers(rows.slice(i, i + TIER_GROUP_SIZE), input.now);
+    evaluated += facts.size;
+  };
+  if (only === null) await evaluate(null);
+  else
+    for (let i = 0; i < only.length; i += TIER_GROUP_SIZE) await evaluate(only.slice(i, i + TIER_GROUP_SIZE));
+  return { evaluated, transitions: counts, byTier: await store.tierCounts() };
 }
 
 export interface MemberTierView {

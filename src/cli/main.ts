@@ -30,7 +30,7 @@ import {
 } from './commands/experiments.js';
 import { runTextAnalyze, runTextAnalyzeStore, runTextThemes, type ThemesFlags } from './commands/text.js';
 import { registerLoyaltyProgrammeCommands } from './commands/loyalty-programme.js';
-import { tierOf } from '../store/loyalty-programme-ledger.js';
+import { programmeHooks } from '../store/loyalty-programme-ledger.js';
 import { runChurnEvaluate, runChurnScore, runChurnTrain, runFeaturesExport } from './commands/churn.js';
 import {
   runAdvocacyCompute,
@@ -499,7 +499,7 @@ loyalty
   .description("turn the store's new events into points (exactly once), then release and expire lots")
   .option('--json', 'print the summary as JSON')
   .action(async (o: { json?: boolean }) => {
-    await withStore(globals(), (store) => runLoyalty(store, { ...o, hooks: { tierOf: tierOf(store) } }));
+    await withStore(globals(), (store) => runLoyalty(store, { ...o, hooks: programmeHooks(store) }));
   });
 loyalty
   .command('reconcile')

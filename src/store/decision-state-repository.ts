@@ -1,10 +1,10 @@
 /**
  * The decisioning state of customers (domain/decisioning/state.ts) from the store: time zone,
  * orders, recent deliveries (with their categories) and reviews, tickets, consent, the latest CLV
- * and churn scores, and the churn probability the engine saw at its previous run; segments, tier,
- * challenge, replenishment and advocacy from their producers (decision-signal-repository.ts).
- * Recommendations are null (cross-sell waits for them). For one customer (the API) or all (the
- * nightly run).
+ * and churn scores, the churn probability the engine saw at its previous run, and points about to
+ * expire (the ledger's expiry notices); segments, tier, challenge, replenishment and advocacy from
+ * their producers (decision-signal-repository.ts). Recommendations are null (cross-sell waits for
+ * them). For one customer (the API) or all (the nightly run).
  */
 import { sql } from 'kysely';
 import type {
@@ -12,6 +12,7 @@ import type {
   ConsentState,
   CustomerState,
   DeliverySummary,
+  ExpiringSignal,
   OrderSummary,
   TicketSummary,
 } from '../domain/decisioning/state.js';
@@ -206,6 +207,25 @@ export async function loadDecisionStates(store: Store, options: LoadStatesOption
     };
   }
 
+  // Points about to expire: the ledger's expiry notices (runLedgerJobs records one per lot within
+  // the programme's `expiryNoticeDays`) whose lot still holds available points. The signal is the
+  // earliest expiry: the points of every noticed lot expiring at that instant, keyed by the first
+  // such lot (one reminder per expiry, never one per lot).
+  const notices = await sql<{ customer_id: string; lot_id: string; expires_at: string; available: number }>`
+    select n.customer_id, n.lot_id, n.expires_at, l.available from loyalty_notices n
+    join loyalty_lots l on l.id = n.lot_id
+    where n.created_at <= ${asOf} and n.expires_at > ${asOf} and l.available > 0
+      and ${only('n.customer_id')}
+    order by n.customer_id, n.expires_at, n.lot_id`.execute(db);
+  const expiring = new Map<string, ExpiringSignal>();
+  for (const n of notices.rows) {
+    const at = Date.parse(n.expires_at);
+    const cur = expiring.get(n.customer_id);
+    if (!cur) expiring.set(n.customer_id, { id: n.lot_id, expiresAt: at, amount: Number(n.available) });
+    else if (cur.expiresAt === at)
+      expiring.set(n.customer_id, { ...cur, amount: cur.amount + Number(n.available) });
+  }
+
   const produced = await loadProducedSignals(store, ids, asOf);
   return [...byId.values()].map((b) => ({
     customerId: b.customerId,
@@ -229,7 +249,7 @@ export async function loadDecisionStates(store: Store, options: LoadStatesOption
     clv: b.clv,
     segment: produced.get(b.customerId)?.segment ?? null,
     tier: produced.get(b.customerId)?.tier ?? null,
-    pointsExpiring: null,
+    pointsExpiring: expiring.get(b.customerId) ?? null,
     challengeExpiring: produced.get(b.customerId)?.challengeExpiring ?? null,
     replenishment: produced.get(b.customerId)?.replenishment ?? null,
     recommendations: null,

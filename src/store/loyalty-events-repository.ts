@@ -247,7 +247,13 @@ export function loyaltyEventSource(store: Store): LoyaltyEventSource {
                   action: { type: 'community_help', postId },
                   detail: `post ${postId}${votes > 0 ? `, ${votes} helpful vote(s)` : ''}`,
                 }
-              : none,
+              : // A tip earns no points but counts as community help towards the tier (the facts loader).
+                {
+                  type: 'none',
+                  messageId: r.message_id,
+                  customerId,
+                  countsForTier: props.kind === 'tip',
+                },
           );
         } else if (r.type === 'identify') {
           const traits = (payload.traits ?? {}) as Json;

@@ -49,20 +49,24 @@ interface EventRow {
 const ACTIVITY_EVENTS = ['Product Reviewed', 'Referral Completed', 'Community Posted'];
 
 /**
- * Facts of one customer (`customerId`) or of every customer (null), keyed by customer id. `since`
- * bounds the history read (ISO; null = all of it).
+ * Facts of one customer (`customerId`), of a group of customers (an array: the members an event
+ * run touched; keep groups to a few hundred ids) or of every customer (null), keyed by customer id.
+ * `since` bounds the history read (ISO; null = all of it).
  */
 export async function loadMemberFacts(
   db: Kysely<Database>,
-  customerId: string | null,
+  customerId: string | readonly string[] | null,
   since: string | null = null,
 ): Promise<Map<string, MemberFacts>> {
-  const who = customerId === null ? sql`1 = 1` : sql`o.customer_id = ${customerId}`;
+  const ids = customerId === null ? null : typeof customerId === 'string' ? [customerId] : [...customerId];
+  if (ids !== null && ids.length === 0) return new Map();
+  const list = ids === null ? null : sql.join(ids);
+  const who = list === null ? sql`1 = 1` : sql`o.customer_id in (${list})`;
   const from = since === null ? sql`1 = 1` : sql`o.placed_at >= ${since}`;
-  // One customer: refunds per order through the order_updates index (a member's view must be fast);
-  // every customer: one aggregate of all refunds joined in.
+  // Some customers: refunds per order through the order_updates index (a member's view must be
+  // fast); every customer: one aggregate of all refunds joined in.
   const orders =
-    customerId === null
+    ids === null
       ? await sql<OrderRow>`
     select o.customer_id, o.order_id, o.placed_at, o.base_total_minor, o.base_discount_minor, r.refunded
     from orders o
@@ -123,7 +127,7 @@ export async function loadMemberFacts(
     f.activities.push({ type: 'order', at: o.placed_at, netSpendMinor: net, key: o.order_id });
   }
 
-  const ewho = customerId === null ? sql`1 = 1` : sql`customer_id = ${customerId}`;
+  const ewho = list === null ? sql`1 = 1` : sql`customer_id in (${list})`;
   const efrom = since === null ? sql`1 = 1` : sql`timestamp >= ${since}`;
   const events = await sql<EventRow>`
     select customer_id, message_id, name, timestamp, payload from events

@@ -13,12 +13,13 @@ import {
   type MemberSession,
   type RedemptionReward,
 } from '../app/loyalty-ledger.js';
-import type { PointsPort } from '../app/loyalty-programme.js';
+import type { LoyaltyHooks } from '../app/loyalty-events.js';
+import { evaluateTiers, type PointsPort } from '../app/loyalty-programme.js';
 import { checkRedeemable, rewardCode } from '../domain/loyalty/rewards.js';
 import { err, ok } from '../domain/result.js';
 import { openStore, type Store } from './database.js';
 import { ledgerIds, loyaltyStore } from './loyalty-repository.js';
-import { rewardFromRow } from './loyalty-programme-repository.js';
+import { programmeStore, rewardFromRow } from './loyalty-programme-repository.js';
 import type { Tx } from './transaction.js';
 
 /** Points through the ledger: a bonus lot, available at once, not tier-qualifying (tiers score the facts). */
@@ -152,6 +153,21 @@ export function tierOf(store: Store): (customerId: string) => Promise<string | n
           .executeTakeFirst()
       )?.tier_id ?? null
     );
+  };
+}
+
+/**
+ * What the programme plugs into an event run (`processLoyaltyEvents`): the member's tier for the
+ * earn multiplier, and the tiers of the members a batch of events touched, re-evaluated at once
+ * (only those members, in groups; transitions recorded as `patron loyalty tiers` records them).
+ */
+export function programmeHooks(store: Store): LoyaltyHooks {
+  const ps = programmeStore(store);
+  return {
+    tierOf: tierOf(store),
+    async membersTouched(customerIds, now) {
+      await evaluateTiers(ps, { customerIds, now });
+    },
   };
 }
 

@@ -507,6 +507,22 @@ export function loyaltyStore(store: Store): LedgerStore {
       return rows.map((r) => ({ lotId: r.id, customerId: r.customer_id }));
     },
 
+    async birthdayCandidates(monthDays) {
+      if (monthDays.length === 0) return [];
+      // A coarse filter in SQL (a birthday-like trait and one of the dates as the end of a string
+      // value); the exact reading is the domain's (birthdayOf). Current customers only.
+      const dates = monthDays.map((md) => sql`traits like ${`%${md}"%`}`);
+      const rows = await sql<{ id: string; traits: string }>`
+        select id, traits from customers
+        where merged_into is null and traits is not null and lower(traits) like '%birth%'
+          and (${sql.join(dates, sql` or `)})
+        order by id`.execute(store.db);
+      return rows.rows.map((r) => ({
+        customerId: r.id,
+        traits: JSON.parse(r.traits) as Record<string, unknown>,
+      }));
+    },
+
     async recordExpiryNotices(now, until) {
       const rows = await store.db
         .selectFrom('loyalty_lots')

@@ -66,6 +66,8 @@ export async function runDemo(store: Store, o: { customers: number; seed: number
   if (!churn.ok) throw new Error(`churn: ${churn.error.message}`);
   // The store's customers earn points from their orders, reviews, referrals and community help.
   const loyalty = await step('loyalty points', () =>
+    // Only the tier multiplier here: the next step replays the tiers month by month over the
+    // history, and tiers evaluated today first would make it skip the replay (time only moves on).
     runLoyalty(store, { quiet: true, hooks: { tierOf: tierOf(store) } }),
   );
   // …climb tiers, complete personal challenges over the last months of history, and redeem rewards.

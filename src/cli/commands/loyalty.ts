@@ -16,8 +16,11 @@ export interface LoyaltyRunSummary {
   readonly events: number;
   readonly entries: number;
   readonly points: number;
+  /** Members whose tiers were re-evaluated after their events (with the programme's hooks). */
+  readonly tiersEvaluated: number;
   readonly released: number;
   readonly expired: number;
+  readonly birthdays: number;
   readonly notices: number;
   readonly seconds: number;
 }
@@ -38,13 +41,14 @@ export async function runLoyalty(
     events: events.events,
     entries: events.entries,
     points: events.points,
+    tiersEvaluated: events.membersTouched,
     ...jobs,
     seconds: Number(((Date.now() - started) / 1000).toFixed(2)),
   };
   if (o.json) print(JSON.stringify(summary));
   else if (!o.quiet) {
     print(
-      `Loyalty: ${summary.events.toLocaleString('en-US')} events turned into ${summary.entries.toLocaleString('en-US')} entries (${summary.points.toLocaleString('en-US')} points net); released ${summary.released}, expired ${summary.expired} lots, ${summary.notices} expiry notices, in ${summary.seconds} s.`,
+      `Loyalty: ${summary.events.toLocaleString('en-US')} events turned into ${summary.entries.toLocaleString('en-US')} entries (${summary.points.toLocaleString('en-US')} points net), re-evaluated ${summary.tiersEvaluated.toLocaleString('en-US')} members' tiers; released ${summary.released}, expired ${summary.expired} lots, ${summary.birthdays} birthday bonuses, ${summary.notices} expiry notices, in ${summary.seconds} s.`,
     );
   }
   return summary;

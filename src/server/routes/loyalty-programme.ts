@@ -16,7 +16,7 @@ import {
   type CatalogError,
 } from '../../app/loyalty-programme.js';
 import { tierConfigSchema } from '../../domain/loyalty/tiers.js';
-import { catalogReward, ledgerFigures, tierOf } from '../../store/loyalty-programme-ledger.js';
+import { catalogReward, ledgerFigures, programmeHooks } from '../../store/loyalty-programme-ledger.js';
 import { programmeStore } from '../../store/loyalty-programme-repository.js';
 import { loyaltyStore } from '../../store/loyalty-repository.js';
 import type { AppDeps } from '../app.js';
@@ -43,7 +43,7 @@ export function loyaltyProgrammeExtensions(deps: AppDeps): LoyaltyRouteExtension
         ...(await memberProgramme(ps, { customerId, available: balance.available, now: now.toISOString() })),
       }),
     ],
-    hooks: { tierOf: tierOf(deps.store) },
+    hooks: programmeHooks(deps.store),
   };
 }
 
