@@ -22,7 +22,8 @@ export interface DecideFlags {
   json?: boolean;
 }
 
-async function decideDeps(store: Store, now: Date, journeyHoldout: number): Promise<DecideDeps> {
+/** The decision pass's dependencies over the store: states, decisions, the outbox and the holdouts. */
+export async function decideDeps(store: Store, now: Date, journeyHoldout: number): Promise<DecideDeps> {
   const config = await loadDecisioningConfig(store);
   const wiring = await outboxWiring(store, config, { now, journeyHoldout });
   return {

@@ -12,6 +12,17 @@ import { churnStore } from '../../store/churn-repository.js';
 import { printLoyaltyDemo, runLoyalty } from './loyalty.js';
 import { printProgrammeDemo, runProgrammeDemo } from './loyalty-programme-demo.js';
 import { tierOf } from '../../store/loyalty-programme-ledger.js';
+import { computeAdvocacy } from '../../app/advocacy.js';
+import { decideCustomers } from '../../app/decide.js';
+import { computeSegmentsRun } from '../../app/segments.js';
+import { computeTiming } from '../../app/timing.js';
+import { advocacyStore } from '../../store/advocacy-repository.js';
+import { customerSignalSource } from '../../store/customer-signals-repository.js';
+import { decisionIdOf } from '../../store/decision-repository.js';
+import { segmentStore } from '../../store/segment-repository.js';
+import { timingStore } from '../../store/timing-repository.js';
+import { decideDeps } from './decide.js';
+import { runSend } from './send.js';
 
 /**
  * The demo store's two years of history end on 2026-11-16 (a fixed date keeps it deterministic for
@@ -75,6 +86,29 @@ export async function runDemo(store: Store, o: { customers: number; seed: number
   const programme = await step('tiers, challenges and rewards', () =>
     runProgrammeDemo(store, { end: '2026-11-16T00:00:00.000Z', now: at, seed: o.seed }),
   );
+  // Knowing each customer (segments, advocacy, send times), then acting: the next best action for
+  // every customer under the guardrails, and the messages due now sent — to files in the demo.
+  const acting = await step('segments, next best actions and messages', async () => {
+    const now = new Date();
+    const signals = customerSignalSource(store);
+    const segments = await computeSegmentsRun(signals, segmentStore(store), { now, seed: o.seed });
+    if (!segments.ok) throw new Error(`segments: ${segments.error.message}`);
+    await computeAdvocacy(signals, advocacyStore(store), { now });
+    await computeTiming(signals, timingStore(store), { now });
+    const decided = await decideCustomers(await decideDeps(store, now, 0.1), { now, decisionIdOf });
+    const sent = await runSend(store, {
+      untilEmpty: true,
+      // `patron send`'s defaults
+      batch: 64,
+      concurrency: 8,
+      sendTimeoutMs: 30_000,
+      maxAttempts: 8,
+      pollMs: 1_000,
+      outboxDir: path.join('.patron', 'outbox'),
+      quiet: true,
+    });
+    return { segments: segments.value, decided, sent };
+  });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
 
   print('');
@@ -89,6 +123,25 @@ export async function runDemo(store: Store, o: { customers: number; seed: number
   print('');
   await printLoyaltyDemo(store, loyalty);
   await printProgrammeDemo(store, programme, at);
+  const d = acting.decided;
+  const top = (xs: Record<string, number>) =>
+    Object.entries(xs)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`)
+      .join(', ') || 'none new';
+  print(
+    `Segments: ${acting.segments.segments
+      .slice(0, 5)
+      .map((g) => `${g.segment} ${g.customers.toLocaleString('en-US')}`)
+      .join(', ')}, …; ${acting.segments.k} behavioural clusters.`,
+  );
+  print(
+    `Next best actions: ${d.decisions.toLocaleString('en-US')} decisions for ${d.customers.toLocaleString('en-US')} customers (${top(d.byStatus)}); actions: ${top(d.byAction)}; ${d.tasks} tasks for people.`,
+  );
+  print(
+    `Messages: ${acting.sent.sent.toLocaleString('en-US')} due now sent to .patron/outbox (files: the demo's channel), ${acting.sent.suppressed} suppressed at send time; the rest wait for their send time (quiet hours, best hour).`,
+  );
   print('');
   print('Next:');
   print('  npx patron keys create --name storefront --scopes ingest,read   # an API key');
@@ -104,6 +157,9 @@ export async function runDemo(store: Store, o: { customers: number; seed: number
   );
   print(
     '  npx patron loyalty reconcile                                    # prove every balance from the postings',
+  );
+  print(
+    '  npx patron decide --events                                      # act on new orders and deliveries',
   );
   if (summary.rejected > 0) process.exitCode = 1;
 }

@@ -24,6 +24,8 @@ export interface SendFlags {
   smtp?: string;
   outboxDir?: string;
   json?: boolean;
+  /** Print nothing (the demo prints its own summary). */
+  quiet?: boolean;
 }
 
 /** `patron send` / `patron worker`: runs the sender until SIGINT/SIGTERM (or until nothing is due). */
@@ -47,7 +49,8 @@ export async function runSend(store: Store, flags: SendFlags): Promise<SendSumma
     webhook: hook(config.webhookUrl),
     console: files,
   };
-  if (!flags.json) {
+  const talk = !flags.json && !flags.quiet;
+  if (talk) {
     print(
       `Sending: email via ${config.smtpUrl ? config.smtpUrl.replace(/\/\/[^@]*@/, '//') : `files in ${config.outboxDir}`}; sms/push/webhook via ${config.webhookSecret ? 'signed webhooks where configured, else files' : `files in ${config.outboxDir}`}.`,
     );
@@ -72,12 +75,12 @@ export async function runSend(store: Store, flags: SendFlags): Promise<SendSumma
         signal: controller.signal,
         unsubscribeUrl: unsubscribeLink(config.publicUrl, secret),
         ...(flags.workerId ? { workerId: flags.workerId } : {}),
-        ...(flags.json ? {} : { log: (line: string) => print(line) }),
+        ...(talk ? { log: (line: string) => print(line) } : {}),
       },
     );
     const counts = await outboxCounts(store);
     if (flags.json) print(JSON.stringify({ ...summary, outbox: counts }));
-    else {
+    else if (talk) {
       print(
         `Claimed ${summary.claimed}: sent ${summary.sent}, retry later ${summary.retried}, dead ${summary.dead}, suppressed ${summary.suppressed}.`,
       );
