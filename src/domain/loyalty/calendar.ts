@@ -4,25 +4,7 @@
  * 8601 UTC strings; a local date is `YYYY-MM-DD` in the zone. Uses Intl only (no clock, no I/O).
  */
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
+import { localWallTime, offsetAt } from '../decisioning/local-time.js';
 
 interface LocalParts {
   year: number;
@@ -33,44 +15,13 @@ interface LocalParts {
   second: number;
 }
 
-function formattedParts(ms: number, timeZone: string): LocalParts {
-  const parts: Record<string, number> = {};
-  for (const p of formatter(timeZone).formatToParts(new Date(ms))) {
-    if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  }
-  return {
-    year: parts.year ?? 1970,
-    month: parts.month ?? 1,
-    day: parts.day ?? 1,
-    hour: parts.hour ?? 0,
-    minute: parts.minute ?? 0,
-    second: parts.second ?? 0,
-  };
-}
-
-/**
- * Zone offsets change only at transitions, which fall on quarter hours in every IANA zone: the
- * offset is looked up once per zone and quarter hour (Intl is slow) and cached (bounded).
- */
-const QUARTER_HOUR = 900_000;
-const offsets = new Map<string, number>();
-
-/** The zone's offset from UTC at an instant, in milliseconds (positive east of Greenwich). */
+/** Zone offsets come from the decisioning clock's cache (one Intl call per zone and quarter hour). */
 function offsetMs(ms: number, timeZone: string): number {
-  const bucket = Math.floor(ms / QUARTER_HOUR) * QUARTER_HOUR;
-  const key = `${timeZone}|${bucket}`;
-  let offset = offsets.get(key);
-  if (offset === undefined) {
-    const p = formattedParts(bucket, timeZone);
-    offset = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - bucket;
-    if (offsets.size > 100_000) offsets.clear();
-    offsets.set(key, offset);
-  }
-  return offset;
+  return offsetAt(Math.floor(ms / 1000) * 1000, timeZone);
 }
 
 function localParts(ms: number, timeZone: string): LocalParts {
-  const d = new Date(Math.floor(ms / 1000) * 1000 + offsetMs(ms, timeZone));
+  const d = new Date(localWallTime(Math.floor(ms / 1000) * 1000, timeZone));
   return {
     year: d.getUTCFullYear(),
     month: d.getUTCMonth() + 1,
