@@ -126,6 +126,12 @@ export interface SenderDeps {
   readonly outbox: OutboxWorkerStore;
   readonly channels: Partial<Record<MessageChannel, Channel>>;
   readonly renderer: Renderer;
+  /** Adds what is current at send time (name, points, tier, recommendations); app/personalize.ts. */
+  readonly personalize?: (m: {
+    readonly customerId: string;
+    readonly templateId: TemplateId;
+    readonly variables: MessageVariables;
+  }) => Promise<MessageVariables>;
 }
 
 export interface SendSummary {
@@ -241,8 +247,17 @@ async function sendOne(
   } else {
     const unsubscribeUrl = m.purpose === 'marketing' ? o.unsubscribeUrl(m) : null;
     let content: RenderedContent;
+    let variables = m.variables;
+    if (deps.personalize) {
+      try {
+        variables = await deps.personalize(m);
+      } catch (e) {
+        // A lookup that fails leaves the message as it was queued (still a correct message).
+        o.log(`${m.id}: sent without personalisation (${(e as Error).message})`);
+      }
+    }
     try {
-      content = await deps.renderer.render(m.templateId, m.variables, { unsubscribeUrl });
+      content = await deps.renderer.render(m.templateId, variables, { unsubscribeUrl });
     } catch (e) {
       return final('dead', `template ${m.templateId} failed to render: ${(e as Error).message}`);
     }
@@ -259,7 +274,7 @@ async function sendOne(
         to: { email: m.email, phone: m.phone },
         content,
         unsubscribeUrl,
-        variables: m.variables,
+        variables,
       },
       o.sendTimeoutMs,
     );

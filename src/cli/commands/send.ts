@@ -1,6 +1,7 @@
 import type { Channel, SendSummary } from '../../app/send-messages.js';
 import { runSender } from '../../app/send-messages.js';
 import type { MessageChannel } from '../../app/outbox.js';
+import { personalize } from '../../app/personalize.js';
 import { unsubscribeLink } from '../../app/unsubscribe.js';
 import { emailChannel } from '../../channels/email.js';
 import { fileChannel } from '../../channels/file.js';
@@ -8,6 +9,7 @@ import { webhookChannel } from '../../channels/webhook.js';
 import { loadRenderer } from '../../channels/templates/render.js';
 import { loadSenderConfig } from '../../config/sender-config.js';
 import type { Store } from '../../store/database.js';
+import { messageContext } from '../../store/message-context-repository.js';
 import { outboxCounts, outboxWorkerStore } from '../../store/outbox-repository.js';
 import { signingSecret } from '../../store/signing-secret.js';
 import { print } from '../context.js';
@@ -57,13 +59,19 @@ export async function runSend(store: Store, flags: SendFlags): Promise<SendSumma
   }
   const renderer = await loadRenderer({ storeName: config.storeName, storeUrl: config.storeUrl });
   const secret = await signingSecret(store);
+  const context = messageContext(store);
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
     const summary = await runSender(
-      { outbox: outboxWorkerStore(store), channels, renderer },
+      {
+        outbox: outboxWorkerStore(store),
+        channels,
+        renderer,
+        personalize: (m) => personalize(context, m, new Date()),
+      },
       {
         batchSize: flags.batch,
         concurrency: flags.concurrency,
