@@ -27,6 +27,7 @@ import {
 } from '../domain/loyalty/ledger.js';
 import type { LoyaltyEntriesTable, LoyaltyLotsTable, LoyaltyPostingsTable, Store } from './database.js';
 import { insertMany, writeTransaction, type Tx } from './transaction.js';
+import { resolveCustomerId } from './customer-id.js';
 
 /** `led_…` / `lot_…`: ids derived from the business key, so a replay can never mint a second one. */
 export function entryIdFor(businessKey: string): string {
@@ -602,31 +603,7 @@ export function loyaltyStore(store: Store): LedgerStore {
       return reconcileLedger(store);
     },
 
-    async customerIdFor(idOrUserId) {
-      let id: string | undefined = (
-        await store.db
-          .selectFrom('identities')
-          .select('customer_id')
-          .where('key', '=', `user:${idOrUserId}`)
-          .executeTakeFirst()
-      )?.customer_id;
-      if (id === undefined) {
-        id = (
-          await store.db.selectFrom('customers').select('id').where('id', '=', idOrUserId).executeTakeFirst()
-        )?.id;
-      }
-      for (let hops = 0; id !== undefined && hops < 100; hops++) {
-        const row = await store.db
-          .selectFrom('customers')
-          .select(['id', 'merged_into'])
-          .where('id', '=', id)
-          .executeTakeFirst();
-        if (!row) return null;
-        if (row.merged_into === null) return row.id;
-        id = row.merged_into;
-      }
-      return null;
-    },
+    customerIdFor: (idOrUserId) => resolveCustomerId(store.db, idOrUserId),
   };
 }
 
