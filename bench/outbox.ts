@@ -145,6 +145,10 @@ try {
     spawn(
       process.execPath,
       [
+        // PATRON_BENCH_CPU_PROF=DIR writes a V8 CPU profile of each sender run there.
+        ...(process.env.PATRON_BENCH_CPU_PROF
+          ? ['--cpu-prof', '--cpu-prof-dir', process.env.PATRON_BENCH_CPU_PROF]
+          : []),
         '--import',
         'tsx',
         path.join(root, 'src/cli/main.ts'),
