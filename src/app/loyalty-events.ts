@@ -21,6 +21,8 @@ import { explainEntry } from '../domain/loyalty/explain.js';
 import {
   creditBonusInSession,
   creditInSession,
+  forEachConcurrently,
+  memberConcurrency,
   reverseOrderInSession,
   type LedgerIds,
   type LedgerStore,
@@ -270,9 +272,7 @@ export async function processLoyaltyEvents(
 ): Promise<RunReport> {
   const hooks = options.hooks ?? {};
   const batch = options.batch ?? 1000;
-  // SQLite commits the members waiting at once in one group (up to 64): more in flight, fewer commits.
-  // PostgreSQL runs each on its own pooled connection.
-  const concurrency = options.concurrency ?? (ledger.dialect === 'sqlite' ? 64 : 8);
+  const concurrency = options.concurrency ?? memberConcurrency(ledger.dialect);
   const currency = await source.baseCurrency();
   const cursor = await source.cursor();
   const since = cursor === null ? '' : new Date(Date.parse(cursor) - CURSOR_MARGIN_MS).toISOString();
@@ -287,18 +287,12 @@ export async function processLoyaltyEvents(
     if (lastId === null) break;
     // Several members at a time (each member's facts serialise on the member's lock; their order
     // does not matter, see above): SQLite commits them in groups, PostgreSQL on several connections.
-    let nextFact = 0;
-    await Promise.all(
-      Array.from({ length: Math.min(concurrency, facts.length) }, async () => {
-        while (nextFact < facts.length) {
-          const fact = facts[nextFact++] as LoyaltyFact;
-          const r = await applyFact(ledger, ids, fact, currency, hooks, options.now().toISOString());
-          events++;
-          entries += r.entries;
-          points += r.points;
-        }
-      }),
-    );
+    await forEachConcurrently(facts, concurrency, async (fact: LoyaltyFact) => {
+      const r = await applyFact(ledger, ids, fact, currency, hooks, options.now().toISOString());
+      events++;
+      entries += r.entries;
+      points += r.points;
+    });
     // Near real time: the members whose tier facts this batch changed, re-evaluated as one group now
     // that their points have committed (the hook is idempotent; a crash before it leaves the daily
     // tier job to catch up).

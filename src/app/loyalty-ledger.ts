@@ -738,6 +738,27 @@ export interface JobReport {
 }
 
 /**
+ * How many members a batch job keeps in flight: SQLite commits the members waiting at once in one
+ * group (up to 64), so more in flight means fewer commits; PostgreSQL runs each on its own pooled
+ * connection.
+ */
+export const memberConcurrency = (dialect: LedgerStore['dialect']): number => (dialect === 'sqlite' ? 64 : 8);
+
+/** Runs `fn` over `items` with at most `concurrency` running at once, started in order. */
+export async function forEachConcurrently<T>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++] as T);
+    }),
+  );
+}
+
+/**
  * Releases pending lots whose return window closed and expires lots past their expiry, as of
  * `now` (windows and expiry are computed in the programme's time zone when the lot is credited).
  * Idempotent: each release and expiry has a business key per lot; running twice posts nothing new.
@@ -759,7 +780,6 @@ export async function runLedgerJobs(
       // Expiry handles all of a member's due lots at once: one job per member. Several members at
       // a time (SQLite commits those waiting in one group; PostgreSQL uses several connections).
       const work = kind === 'expire' ? [...new Map(due.map((d) => [d.customerId, d])).values()] : [...due];
-      let next = 0;
       const one = async ({ lotId, customerId }: { lotId: string; customerId: string }) => {
         const n = await store.withMember(customerId, now, async (s) => {
           if (kind === 'expire') {
@@ -794,11 +814,7 @@ export async function runLedgerJobs(
         else expired += n;
         progressed += n;
       };
-      await Promise.all(
-        Array.from({ length: Math.min(store.dialect === 'sqlite' ? 64 : 8, work.length) }, async () => {
-          while (next < work.length) await one(work[next++]!);
-        }),
-      );
+      await forEachConcurrently(work, memberConcurrency(store.dialect), one);
       if (progressed === 0 || due.length < batch) break;
     }
   }
@@ -827,8 +843,7 @@ export async function postBirthdayBonuses(store: LedgerStore, ids: LedgerIds, no
     return b !== null && celebratesOn(b, today);
   });
   let posted = 0;
-  let next = 0;
-  const one = async (customerId: string) => {
+  const one = async ({ customerId }: { customerId: string }) => {
     const n = await store.withMember(customerId, now, async (s) => {
       let count = 0;
       // The member's session holds the version active now (it may differ from the one read above).
@@ -846,11 +861,7 @@ export async function postBirthdayBonuses(store: LedgerStore, ids: LedgerIds, no
     });
     posted += n;
   };
-  await Promise.all(
-    Array.from({ length: Math.min(store.dialect === 'sqlite' ? 64 : 8, candidates.length) }, async () => {
-      while (next < candidates.length) await one(candidates[next++]!.customerId);
-    }),
-  );
+  await forEachConcurrently(candidates, memberConcurrency(store.dialect), one);
   return posted;
 }
 
