@@ -89,7 +89,11 @@ describe.each(DATABASES)('decisions on recent events on %s', (dialect) => {
   afterAll(async () => t?.drop());
 
   const run = (now = NOW) =>
-    decideOnRecentEvents(deps, recentDecisionEvents(t.store), { now, lookbackHours: 48, decisionIdOf });
+    decideOnRecentEvents(deps.decisions, async () => deps, recentDecisionEvents(t.store), {
+      now,
+      lookbackHours: 48,
+      decisionIdOf,
+    });
 
   it('confirms the new order and apologises for the late delivery, and leaves history alone', async () => {
     const s = await run();

@@ -8,7 +8,7 @@
  * for an order placed last year is not a confirmation (an imported history triggers nothing).
  */
 import { eventTriggerKey, type DecisionInput } from '../domain/decisioning/triggers.js';
-import { decideCustomers, type DecideDeps } from './decide.js';
+import { decideCustomers, type DecideDeps, type DecisionRepository } from './decide.js';
 
 export interface RecentEvent {
   readonly customerId: string;
@@ -26,8 +26,14 @@ export interface EventDecisionSummary {
   readonly byAction: Readonly<Record<string, number>>;
 }
 
+/**
+ * `acted` (the decisions repository) answers which events were acted on; `deps` (the outbox and experiment wiring, which
+ * costs reads of its own) is built only when an event is still to act on — on most runs of the
+ * server's 5-second tick there is none.
+ */
 export async function decideOnRecentEvents<Tx>(
-  deps: DecideDeps<Tx>,
+  acted: Pick<DecisionRepository<Tx>, 'decidedKeys'>,
+  deps: () => Promise<DecideDeps<Tx>>,
   recent: (since: string, until: string) => Promise<readonly RecentEvent[]>,
   options: {
     readonly now: Date;
@@ -38,7 +44,8 @@ export async function decideOnRecentEvents<Tx>(
   const until = options.now.toISOString();
   const since = new Date(options.now.getTime() - options.lookbackHours * 3_600_000).toISOString();
   const events = await recent(since, until);
-  const decided = await deps.decisions.decidedKeys([...new Set(events.map((e) => e.customerId))]);
+  const decided = await acted.decidedKeys([...new Set(events.map((e) => e.customerId))]);
+  let wired: DecideDeps<Tx> | null = null;
   let alreadyDecided = 0;
   let decisions = 0;
   let messages = 0;
@@ -50,7 +57,8 @@ export async function decideOnRecentEvents<Tx>(
       alreadyDecided++;
       continue;
     }
-    const s = await decideCustomers(deps, {
+    wired ??= await deps();
+    const s = await decideCustomers(wired, {
       now: options.now,
       customerIds: [e.customerId],
       input: e.input,

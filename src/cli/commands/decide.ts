@@ -39,12 +39,12 @@ export async function runEventDecisions(
   store: Store,
   o: { now: Date; lookbackHours: number; journeyHoldout: number },
 ): Promise<EventDecisionSummary> {
-  const deps = await decideDeps(store, o.now, o.journeyHoldout);
-  return decideOnRecentEvents(deps, recentDecisionEvents(store), {
-    now: o.now,
-    lookbackHours: o.lookbackHours,
-    decisionIdOf,
-  });
+  return decideOnRecentEvents(
+    decisionRepository(store),
+    () => decideDeps(store, o.now, o.journeyHoldout),
+    recentDecisionEvents(store),
+    { now: o.now, lookbackHours: o.lookbackHours, decisionIdOf },
+  );
 }
 
 export async function runDecide(store: Store, flags: DecideFlags, clock: Date): Promise<void> {
