@@ -6,7 +6,10 @@
  * beside the uplift the generator really produced (from its ground truth: the customers a
  * treatment saved who then bought in the window — without the save they would not have bought).
  *
- *   npx tsx bench/loop.ts [--customers 10000] [--seed 7] [--holdout 0.5]
+ * A save shows in retention (an order in the window's last `--retained-days`, after the
+ * generator's 12-week at-risk horizon), not in "bought at all in the window".
+ *
+ *   npx tsx bench/loop.ts [--customers 10000] [--seed 7] [--holdout 0.5] [--retained-days 98] [--oracle]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,6 +31,8 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '60' },
     'act-weeks': { type: 'string', default: '12' },
     'window-days': { type: 'string', default: '182' },
+    /** Default: the window after the generator's 12-week at-risk horizon (182 − 84). */
+    'retained-days': { type: 'string', default: '98' },
     /** Positive control: target by the simulator's truth instead of the churn model. */
     oracle: { type: 'boolean', default: false },
   },
@@ -35,6 +40,7 @@ const { values: args } = parseArgs({
 const customers = Number(args.customers);
 const seed = Number(args.seed);
 const windowDays = Number(args['window-days']);
+const retainedDays = Number(args['retained-days']);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patron-loop-bench-'));
 const store = openStore(`sqlite:${path.join(dir, 'patron.db')}`);
 await migrateToLatest(store);
@@ -47,6 +53,7 @@ const result = await runDecisionLoop(store, {
   actWeeks: Number(args['act-weeks']),
   journeyHoldout: Number(args.holdout),
   windowDays,
+  retainedDays,
   config: applyDecisioningSettings({ churnRiskThreshold: 0.3 }),
   send: await loopSender(store, sink.url, path.join(dir, 'files')),
   log: (l) => console.error(l),
@@ -96,9 +103,9 @@ for (const a of result.applied) {
 }
 
 console.log(
-  '\n| experiment | arm | customers | purchase rate [95 % CI] | uplift vs control [95 % CI] | true uplift (generator) | save rate uplift [95 % CI] |',
+  '\n| experiment | arm | customers | purchase rate [95 % CI] | purchase uplift [95 % CI] | retention rate [95 % CI] | retention uplift [95 % CI] | true retention uplift (generator) | save rate uplift [95 % CI] |',
 );
-console.log('| --- | --- | --- | --- | --- | --- | --- |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const id of ['exp_journey_churn_save', 'exp_journey_win_back', 'exp_global_control']) {
   const view = await experimentReport(store.db, id, result.now);
   if (!view) continue;
@@ -111,15 +118,23 @@ for (const id of ['exp_journey_churn_save', 'exp_journey_win_back', 'exp_global_
         e.variant === arm.variant &&
         Date.parse(e.exposed_at) + windowMs <= result.now.getTime(),
     );
+    // Retention caused by a save: saved after the exposure, would have churned before the
+    // retention period (so no order in it without the save), and has an order in it.
+    const retainedMs =
+      (view.experiment.retainedDays ?? Math.ceil(view.experiment.windowDays / 2)) * 86_400_000;
     const caused = mature.filter((e) => {
       const sv = saves.get(e.customer_id);
       const from = Date.parse(e.exposed_at);
       if (!sv || sv.at < from) return false;
-      const inWindow = (ordersBy.get(e.customer_id) ?? []).filter((t) => t >= from && t < from + windowMs);
-      return !inWindow.some((t) => t <= sv.churnBefore) && inWindow.some((t) => t > sv.churnBefore);
+      const activeFrom = from + windowMs - retainedMs;
+      return (
+        sv.churnBefore < activeFrom &&
+        (ordersBy.get(e.customer_id) ?? []).some((t) => t >= activeFrom && t < from + windowMs)
+      );
     }).length;
+    const sig = (x: { significant: boolean }) => (x.significant ? ' (significant)' : ' (CI covers 0)');
     console.log(
-      `| ${id} | ${arm.variant} | ${arm.customers} | ${ci(arm.purchaseRate)} | ${cmp ? ci(cmp.purchaseUplift) + (cmp.purchaseUplift.significant ? ' (significant)' : ' (CI covers 0)') : '—'} | ${arm.variant === 'control' ? '—' : pct(caused / Math.max(1, mature.length))} | ${cmp?.saveRateUplift ? ci(cmp.saveRateUplift) : '—'} |`,
+      `| ${id} | ${arm.variant} | ${arm.customers} | ${ci(arm.purchaseRate)} | ${cmp ? ci(cmp.purchaseUplift) + sig(cmp.purchaseUplift) : '—'} | ${ci(arm.retentionRate)} | ${cmp ? ci(cmp.retentionUplift) + sig(cmp.retentionUplift) : '—'} | ${arm.variant === 'control' ? '—' : pct(caused / Math.max(1, mature.length))} | ${cmp?.saveRateUplift ? ci(cmp.saveRateUplift) + sig(cmp.saveRateUplift) : '—'} |`,
     );
   }
 }

@@ -79,6 +79,8 @@ export interface WiringOptions {
   readonly journeyHoldout?: number;
   /** Days after an exposure its outcomes are attributed to it. */
   readonly windowDays?: number;
+  /** An order in the window's last this-many days counts as retained (default: its second half). */
+  readonly retainedDays?: number;
   readonly now: Date;
 }
 
@@ -110,6 +112,7 @@ export async function outboxWiring(
         kind: 'global_control',
         holdout: fraction,
         windowDays,
+        ...(options.retainedDays !== undefined ? { retainedDays: options.retainedDays } : {}),
       },
       options.now,
     );
@@ -117,7 +120,14 @@ export async function outboxWiring(
     for (const p of purposes) {
       const e = await defineExperiment(
         tx,
-        { id: journeyExperimentId(p), name: `Journey holdout: ${p}`, kind: 'holdout', holdout, windowDays },
+        {
+          id: journeyExperimentId(p),
+          name: `Journey holdout: ${p}`,
+          kind: 'holdout',
+          holdout,
+          windowDays,
+          ...(options.retainedDays !== undefined ? { retainedDays: options.retainedDays } : {}),
+        },
         options.now,
       );
       experiments.set(p, e);

@@ -32,15 +32,25 @@ async function seed(t: TestDatabase): Promise<void> {
       timestamp: day(-60),
       traits: { email: `r${i}@x.io` },
     });
+  for (let i = 0; i < N; i++)
+    events.push({
+      type: 'identify',
+      userId: `k${i}`,
+      messageId: `kid-${i}`,
+      timestamp: day(-60),
+      traits: { email: `k${i}@x.io` },
+    });
   await ingestBatch(eventStore(t.store), events, {
     currency: { baseCurrency: 'USD', rates: {} },
     receivedAt: day(-60),
   });
   // Patron ids are random; arms and outcomes follow the userId order and hash, so the store (and
   // this test's verdict) is the same on every run.
-  const customers = (await t.store.db.selectFrom('customers').select(['id', 'user_id']).execute()).sort(
+  const everyone = (await t.store.db.selectFrom('customers').select(['id', 'user_id']).execute()).sort(
     (a, b) => Number(a.user_id?.slice(1)) - Number(b.user_id?.slice(1)),
   );
+  const customers = everyone.filter((c) => c.user_id?.startsWith('r'));
+  const keepers = everyone.filter((c) => c.user_id?.startsWith('k'));
   const lift = await defineExperiment(
     t.store.db,
     {
@@ -57,6 +67,15 @@ async function seed(t: TestDatabase): Promise<void> {
   const useless = await defineExperiment(
     t.store.db,
     { id: 'exp_useless', name: 'Useless', kind: 'holdout', holdout: 0.3, windowDays: 30 },
+    NOW,
+  );
+  // A churn save (exp_retain, on customers k…): everyone buys once more early in the window, as
+  // at-risk customers do; then control customers stop (10 % buy again in the window's second half)
+  // while treated customers keep buying (40 %). Bought-at-all is 100 % in both arms; only
+  // retention shows the 30-point effect.
+  const retain = await defineExperiment(
+    t.store.db,
+    { id: 'exp_retain', name: 'Churn save', kind: 'holdout', holdout: 0.5, windowDays: 30, retainedDays: 12 },
     NOW,
   );
   const orders: unknown[] = [];
@@ -102,6 +121,23 @@ async function seed(t: TestDatabase): Promise<void> {
     const p = armLift === CONTROL ? 0.15 : 0.3;
     if (random.chance(p)) order(u, day(1 + random.int(28)), 40, armLift === CONTROL ? undefined : 'BACK20');
     else if (random.chance(0.2)) order(u, day(31 + random.int(10)), 40); // after the window: ignored
+  }
+  for (const c of keepers) {
+    const arm = assignVariant(
+      { salt: retain.id, holdout: retain.holdout, variants: retain.variants },
+      c.user_id as string,
+    );
+    exposures.push({
+      experiment_id: retain.id,
+      customer_id: c.id,
+      variant: arm,
+      exposed_at: EXPOSED,
+      at_risk: 1,
+      message_id: null,
+    });
+    const u = c.user_id as string;
+    order(u, day(1 + random.int(10)), 30);
+    if (random.chance(arm === CONTROL ? 0.1 : 0.4)) order(u, day(19 + random.int(10)), 30);
   }
   for (let i = 0; i < exposures.length; i += 200)
     await t.store.db
@@ -159,9 +195,37 @@ describe.each(DATABASES)('experiment reports on %s', (dialect) => {
       (c.incrementalRevenueMinor.estimate * 0.4 - 50 * treated.customers) / (50 * treated.customers),
       9,
     );
-    expect(c.saveRateUplift?.significant).toBe(true);
+    // Save rate = at-risk customers retained (an order in the window's second half, days 15–30):
+    // half of the 30 % / 15 % buyers order then, so the true save-rate lift is 15 % − 7.5 %.
+    expect(c.saveRateUplift!.lower).toBeLessThan(0.075);
+    expect(c.saveRateUplift!.upper).toBeGreaterThan(0.075);
     expect(v.power.detectableLiftNow).toBeGreaterThan(0);
     expect(v.power.detectableLiftNow).toBeLessThan(0.15);
+  });
+
+  it('sees a save in retention, where bought-at-all in the window cannot', async () => {
+    const v = (await experimentReport(t.store.db, 'exp_retain', NOW))!;
+    const c = v.report.comparisons[0]!;
+    for (const arm of v.report.arms) expect(arm.purchaseRate.estimate).toBe(1);
+    expect(c.purchaseUplift.significant).toBe(false);
+    expect(c.retentionUplift.significant).toBe(true);
+    expect(c.retentionUplift.lower).toBeLessThan(0.3);
+    expect(c.retentionUplift.upper).toBeGreaterThan(0.3);
+    // Everyone was at risk here, so the save rate is the retention rate.
+    expect(c.saveRateUplift?.estimate).toBeCloseTo(c.retentionUplift.estimate, 12);
+    const control = v.report.arms.find((a) => a.variant === CONTROL)!;
+    expect(control.retentionRate.lower).toBeLessThan(0.1);
+    expect(control.retentionRate.upper).toBeGreaterThan(0.1);
+  });
+
+  it('refuses a retention period longer than the window', async () => {
+    await expect(
+      defineExperiment(
+        t.store.db,
+        { id: 'exp_bad', name: 'Bad', kind: 'holdout', holdout: 0.5, windowDays: 30, retainedDays: 31 },
+        NOW,
+      ),
+    ).rejects.toThrow(/retainedDays: must be at most windowDays \(30\)/);
   });
 
   it('shows no significant effect for the action that changes nothing', async () => {

@@ -1,6 +1,7 @@
 /**
  * An experiment's report: attribute each exposed customer's orders in the window after the
- * exposure (purchases, revenue net of refunds, redemptions = orders with a coupon or a discount)
+ * exposure (purchases, retention = an order in the window's last `retainedDays`, revenue net of
+ * refunds, redemptions = orders with a coupon or a discount)
  * and hand the outcomes to the pure report. Only exposures whose window has closed count — an
  * open window would bias the arms exposed later — the rest are reported as pending. Also: the
  * effect the test can detect at its current size, and how many more weeks a target effect needs
@@ -60,7 +61,7 @@ interface ExposureRow {
 /** Outcomes of the exposures whose window closed by `now`. */
 export async function attributeOutcomes(
   db: Tx,
-  experiment: Pick<Experiment, 'id' | 'windowDays'>,
+  experiment: Pick<Experiment, 'id' | 'windowDays' | 'retainedDays'>,
   now: Date,
 ): Promise<{
   outcomes: ExposureOutcome[];
@@ -74,6 +75,7 @@ export async function attributeOutcomes(
     .where('experiment_id', '=', experiment.id)
     .execute();
   const windowMs = experiment.windowDays * DAY;
+  const retainedMs = retainedDaysOf(experiment) * DAY;
   const mature = rows.filter((r) => Date.parse(r.exposed_at) + windowMs <= now.getTime());
   const outcomes: ExposureOutcome[] = [];
   const chunk = 500;
@@ -108,6 +110,7 @@ export async function attributeOutcomes(
     for (const e of part) {
       const from = e.exposed_at;
       const to = new Date(Date.parse(e.exposed_at) + windowMs).toISOString();
+      const activeFrom = new Date(Date.parse(e.exposed_at) + windowMs - retainedMs).toISOString();
       const inWindow = (byCustomer.get(e.customer_id) ?? []).filter(
         (o) => o.placed_at >= from && o.placed_at < to,
       );
@@ -118,6 +121,7 @@ export async function attributeOutcomes(
         variant: e.variant,
         atRisk: e.at_risk === 1,
         purchased: inWindow.length > 0,
+        retained: inWindow.some((o) => o.placed_at >= activeFrom),
         revenueMinor: inWindow.reduce((s, o) => s + o.base_total_minor, 0) - refunded,
         redeemed: inWindow.some((o) => o.coupon !== null || o.base_discount_minor > 0),
       });
@@ -128,6 +132,11 @@ export async function attributeOutcomes(
     null,
   );
   return { outcomes, total: rows.length, firstExposure, rows };
+}
+
+/** The last part of the window in which an order means "still active" (default: its second half). */
+export function retainedDaysOf(experiment: Pick<Experiment, 'windowDays' | 'retainedDays'>): number {
+  return experiment.retainedDays ?? Math.ceil(experiment.windowDays / 2);
 }
 
 /** The full report of one experiment, or null when there is no such experiment. */

@@ -52,6 +52,12 @@ export const experimentDefinition = z
       .default([{ name: 'treatment', weight: 1 }]),
     /** Outcomes within this many days after the exposure are attributed to it. */
     windowDays: z.number().int().positive().default(30),
+    /**
+     * A customer counts as retained (not churned) when they order in the last `retainedDays` of
+     * the window. Default: the second half of the window. Set the window to the horizon the
+     * journey acts on plus the store's churn window, and this to the churn window.
+     */
+    retainedDays: z.number().int().positive().optional(),
     /** Cost of one treated exposure (message + incentive) in minor units, for ROI. */
     costPerTreatedMinor: z.number().int().min(0).default(0),
     /** Gross margin on revenue, 0 to 1, for ROI. */
@@ -60,6 +66,12 @@ export const experimentDefinition = z
     banditReward: z.enum(['purchase', 'redemption']).default('purchase'),
   })
   .superRefine((e, ctx) => {
+    if (e.retainedDays !== undefined && e.retainedDays > e.windowDays)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retainedDays'],
+        message: `must be at most windowDays (${e.windowDays})`,
+      });
     const names = new Set(e.variants.map((v) => v.name));
     if (names.size !== e.variants.length)
       ctx.addIssue({ code: 'custom', path: ['variants'], message: 'variant names must be unique' });

@@ -465,7 +465,7 @@ function outboxPaths(errors: Errors): Record<string, unknown> {
         responses: {
           '200': {
             description:
-              '`{experiment, asOf, exposures {total, mature, pending}, report {confidence, arms: [{variant, customers, purchaseRate {count, estimate, lower, upper}, revenuePerCustomerMinor, redemptionRate, atRisk {customers, saveRate}}], comparisons: [{variant, against, purchaseUplift {estimate, lower, upper, significant}, relativeLift, saveRateUplift, revenuePerCustomerMinor, incrementalRevenueMinor, costMinor, retentionRoi}]}, power {baselinePurchaseRate, detectableLiftNow, targetLift, weeksNeededForTarget, weeksSoFar}, bandit: [{arm, pulls, successes, posteriorMean, probabilityBest}] | null}`.',
+              '`{experiment, asOf, exposures {total, mature, pending}, report {confidence, arms: [{variant, customers, purchaseRate {count, estimate, lower, upper}, retentionRate, revenuePerCustomerMinor, redemptionRate, atRisk {customers, saveRate}}], comparisons: [{variant, against, purchaseUplift {estimate, lower, upper, significant}, relativeLift, retentionUplift, saveRateUplift, revenuePerCustomerMinor, incrementalRevenueMinor, costMinor, retentionRoi}]}, power {baselinePurchaseRate, detectableLiftNow, targetLift, weeksNeededForTarget, weeksSoFar}, bandit: [{arm, pulls, successes, posteriorMean, probabilityBest}] | null}`.',
           },
           ...errors({ '404': 'No such experiment.' }),
         },

@@ -57,6 +57,8 @@ export interface LoopOptions {
   readonly actWeeks: number;
   readonly journeyHoldout: number;
   readonly windowDays: number;
+  /** Retained = an order in the window's last this-many days (default: its second half). */
+  readonly retainedDays?: number;
   readonly config?: DecisioningConfig;
   /**
    * Sends every message due by `until` through the real sender and channels; returns how many
@@ -169,6 +171,7 @@ export async function runDecisionLoop(store: Store, o: LoopOptions): Promise<Loo
         now,
         journeyHoldout: o.journeyHoldout,
         windowDays: o.windowDays,
+        ...(o.retainedDays !== undefined ? { retainedDays: o.retainedDays } : {}),
       });
       deps = {
         loadStates: (x) => loadDecisionStates(store, x),

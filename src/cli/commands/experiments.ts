@@ -1,4 +1,4 @@
-import { experimentReport, refreshBanditArms } from '../../app/experiment-report.js';
+import { experimentReport, refreshBanditArms, retainedDaysOf } from '../../app/experiment-report.js';
 import { defineExperiment, parseExperiment, InvalidExperimentError } from '../../app/experiments.js';
 import { weeksToRun } from '../../domain/experiments/stats.js';
 import type { Store } from '../../store/database.js';
@@ -26,18 +26,18 @@ export async function runExperimentReport(
   if (o.json) return print(JSON.stringify(view, null, 2));
   const e = view.experiment;
   print(
-    `${e.id} "${e.name}" (${e.kind}, holdout ${pct(e.holdout, 0)}, window ${e.windowDays} days, ${e.status})`,
+    `${e.id} "${e.name}" (${e.kind}, holdout ${pct(e.holdout, 0)}, window ${e.windowDays} days, retained = an order in its last ${retainedDaysOf(e)} days, ${e.status})`,
   );
   print(
     `Exposures: ${view.exposures.total} (${view.exposures.mature} with a closed window, ${view.exposures.pending} pending)`,
   );
   print('');
   print(
-    'arm              customers  purchase rate [95% CI]     revenue/customer  redeemed  at risk  save rate',
+    'arm              customers  purchase rate [95% CI]     retained  revenue/customer  redeemed  at risk  save rate',
   );
   for (const a of view.report.arms) {
     print(
-      `${a.variant.padEnd(16)} ${String(a.customers).padStart(9)}  ${ci(a.purchaseRate, (x) => pct(x)).padEnd(25)} ${money(a.revenuePerCustomerMinor).padStart(16)}  ${pct(a.redemptionRate.estimate).padStart(8)}  ${String(a.atRisk.customers).padStart(7)}  ${pct(a.atRisk.saveRate.estimate)}`,
+      `${a.variant.padEnd(16)} ${String(a.customers).padStart(9)}  ${ci(a.purchaseRate, (x) => pct(x)).padEnd(25)} ${pct(a.retentionRate.estimate).padStart(9)} ${money(a.revenuePerCustomerMinor).padStart(16)}  ${pct(a.redemptionRate.estimate).padStart(8)}  ${String(a.atRisk.customers).padStart(7)}  ${pct(a.atRisk.saveRate.estimate)}`,
     );
   }
   for (const c of view.report.comparisons) {
@@ -45,6 +45,9 @@ export async function runExperimentReport(
     print(`${c.variant} vs ${c.against}:`);
     print(
       `  purchase uplift      ${ci(c.purchaseUplift, (x) => pct(x, 2))}${c.purchaseUplift.significant ? '  significant' : '  not significant'}`,
+    );
+    print(
+      `  retention uplift     ${ci(c.retentionUplift, (x) => pct(x, 2))}${c.retentionUplift.significant ? '  significant' : '  not significant'}`,
     );
     if (c.saveRateUplift)
       print(

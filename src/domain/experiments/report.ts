@@ -2,10 +2,13 @@
  * The report of an experiment, from each exposed customer's outcomes in the attribution window
  * (pure: the app attributes orders to exposures and passes the outcomes in).
  *
- * Per arm: customers, purchase rate (Wilson interval), revenue per customer, redemption rate, and
- * among the customers who were at risk when exposed, the save rate (share who bought again in the
- * window, i.e. were retained). Per treated arm against control: uplift in purchase rate and save
- * rate (Newcombe interval), revenue per customer difference (Welch interval), incremental revenue
+ * Per arm: customers, purchase rate (Wilson interval), retention rate (share still active at the
+ * end of the window: an order in its last part — the churn outcome), revenue per customer,
+ * redemption rate, and among the customers who were at risk when exposed, the save rate (share of
+ * them retained). A save shows in retention rather than in "bought at all in the window": an
+ * at-risk customer often buys once more before leaving, with or without the message, and the
+ * difference a save makes is that they are still buying after their churn time. Per treated arm
+ * against control: uplift in purchase rate, retention rate and save rate (Newcombe interval), revenue per customer difference (Welch interval), incremental revenue
  * (that difference × treated customers) and retention ROI = (incremental revenue × margin − cost) / cost,
  * with the interval carried through from the revenue interval (cost is fixed). An effect is called
  * `significant` only when its interval excludes 0.
@@ -18,6 +21,8 @@ export interface ExposureOutcome {
   readonly atRisk: boolean;
   /** At least one order in the window. */
   readonly purchased: boolean;
+  /** At least one order in the last part of the window (still active at its end: not churned). */
+  readonly retained: boolean;
   /** Revenue in the window (base currency, minor units), net of refunds in the window. */
   readonly revenueMinor: number;
   /** Used an offer (an order with a coupon or discount) in the window. */
@@ -38,6 +43,8 @@ export interface ArmReport {
   readonly variant: string;
   readonly customers: number;
   readonly purchaseRate: RateSummary;
+  /** Share still active at the end of the window (not churned). */
+  readonly retentionRate: RateSummary;
   readonly revenuePerCustomerMinor: number;
   readonly redemptionRate: RateSummary;
   readonly atRisk: { readonly customers: number; readonly saveRate: RateSummary };
@@ -53,6 +60,9 @@ export interface Comparison {
   readonly purchaseUplift: Effect;
   /** Relative lift of the purchase rate (treated / control − 1); null when control converts 0. */
   readonly relativeLift: number | null;
+  /** Uplift in the retention rate (treated − control): the churn the treatment prevented. */
+  readonly retentionUplift: Effect;
+  /** Uplift in the save rate: the retention uplift among the customers at risk when exposed. */
   readonly saveRateUplift: Effect | null;
   readonly revenuePerCustomerMinor: Effect;
   readonly incrementalRevenueMinor: Effect;
@@ -101,10 +111,11 @@ export function buildExperimentReport(
           list,
           n: list.length,
           purchased: list.filter((o) => o.purchased).length,
+          retained: list.filter((o) => o.retained).length,
           redeemed: list.filter((o) => o.redeemed).length,
           revenue: moments(list.map((o) => o.revenueMinor)),
           atRiskN: atRisk.length,
-          saved: atRisk.filter((o) => o.purchased).length,
+          saved: atRisk.filter((o) => o.retained).length,
         },
       ] as const;
     }),
@@ -115,6 +126,7 @@ export function buildExperimentReport(
       variant: name,
       customers: s.n,
       purchaseRate: rate(s.purchased, s.n, confidence),
+      retentionRate: rate(s.retained, s.n, confidence),
       revenuePerCustomerMinor: s.revenue.mean,
       redemptionRate: rate(s.redeemed, s.n, confidence),
       atRisk: { customers: s.atRiskN, saveRate: rate(s.saved, s.atRiskN, confidence) },
@@ -141,6 +153,7 @@ export function buildExperimentReport(
         against: CONTROL,
         purchaseUplift: effect(purchase),
         relativeLift: pc > 0 ? s.purchased / s.n / pc - 1 : null,
+        retentionUplift: effect(newcombeDifference(s.retained, s.n, control.retained, control.n, confidence)),
         saveRateUplift:
           s.atRiskN > 0 && control.atRiskN > 0
             ? effect(newcombeDifference(s.saved, s.atRiskN, control.saved, control.atRiskN, confidence))
