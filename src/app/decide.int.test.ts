@@ -184,7 +184,7 @@ describe.each(DATABASES)('decide on %s', (dialect) => {
     });
     expect(price[0]!.message_id).toBe(outbox[0]!.id);
     expect(enqueued[0]!.idempotencyKey).toBe(
-      `${ids.get('u_price')}:${price[0]!.chosen_action}:risk:ord_u_price_2`,
+      `${ids.get('u_price')}:${price[0]!.chosen_action}:risk:ord_u_price_2:price`,
     );
   });
 

@@ -54,7 +54,7 @@ describe('triggers', () => {
     expect(types(s, T0 + 40 * DAY)).not.toContain('review_due');
   });
 
-  it('fires at-risk once per purchase spell, and a jump below the threshold', () => {
+  it('fires at-risk once per purchase spell and reason, and a jump below the threshold', () => {
     const churn = {
       probability: 0.6,
       previousProbability: 0.3,
@@ -67,7 +67,21 @@ describe('triggers', () => {
       { type: 'Rescored', at: T0 + 40 * DAY },
       T0 + 40 * DAY,
     );
-    expect(atRisk.map((t) => [t.type, t.key])).toContainEqual(['churn_risk_crossed', 'risk:ord_2']);
+    expect(atRisk.map((t) => [t.type, t.key])).toContainEqual(['churn_risk_crossed', 'risk:ord_2:price']);
+    // A new reason in the same spell (a ticket after the order) is a new fact: a new key, so the
+    // save that matches it can follow; the same reason again is the same key.
+    const service = evaluateTriggers(
+      withOrders([0, 30], { churn: { ...churn, driver: 'service' as const } }),
+      { type: 'Rescored', at: T0 + 47 * DAY },
+      T0 + 47 * DAY,
+    );
+    expect(service.find((t) => t.type === 'churn_risk_crossed')?.key).toBe('risk:ord_2:service');
+    const unknown = evaluateTriggers(
+      withOrders([0, 30], { churn: { ...churn, driver: null } }),
+      { type: 'Rescored', at: T0 + 47 * DAY },
+      T0 + 47 * DAY,
+    );
+    expect(unknown.find((t) => t.type === 'churn_risk_crossed')?.key).toBe('risk:ord_2:unknown');
     const jump = { ...churn, probability: 0.4, previousProbability: 0.15 };
     expect(types(withOrders([0, 30], { churn: jump }), T0 + 40 * DAY)).toContain('churn_risk_jumped');
     const flat = { ...churn, probability: 0.3, previousProbability: 0.28 };

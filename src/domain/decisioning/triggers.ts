@@ -230,10 +230,17 @@ function stateTriggers(state: CustomerState, now: number, config: TriggerConfig)
   if (churn && !churned && last) {
     const prev = churn.previousProbability;
     const facts = { probability: churn.probability, previous: prev, driver: churn.driver };
-    // At risk in this purchase spell: keyed by the last order, so it fires once per spell — when
-    // the risk crosses the threshold, or when a new order starts a spell that is already at risk.
+    // At risk in this purchase spell: keyed by the last order and the driver, so it fires once
+    // per spell and reason — when the risk crosses the threshold, when a new order starts a spell
+    // that is already at risk, or when the reason changes within the spell (a ticket filed after
+    // the order turns "disengagement" into "service": the matching save is a different one).
     if (churn.probability >= config.churnRiskThreshold) {
-      out.push({ type: 'churn_risk_crossed', key: `risk:${last.orderId}`, at: now, facts });
+      out.push({
+        type: 'churn_risk_crossed',
+        key: `risk:${last.orderId}:${churn.driver ?? 'unknown'}`,
+        at: now,
+        facts,
+      });
     } else if (prev !== null && churn.probability - prev >= config.churnJump) {
       out.push({ type: 'churn_risk_jumped', key: `jump:${isoDay(churn.scoredAt)}`, at: now, facts });
     }
