@@ -75,11 +75,12 @@ export function toOutboxInput(
 
 export interface WiringOptions {
   readonly globalControlFraction?: number;
-  /** Share of each journey's customers held out (default 10 %); 0 turns journey holdouts off. */
+  /**
+   * Overrides of the store's `config.experiments` (share of each journey held out, attribution
+   * window, retained days); absent, the store's settings decide.
+   */
   readonly journeyHoldout?: number;
-  /** Days after an exposure its outcomes are attributed to it. */
   readonly windowDays?: number;
-  /** An order in the window's last this-many days counts as retained (default: its second half). */
   readonly retainedDays?: number;
   readonly now: Date;
 }
@@ -97,8 +98,9 @@ export async function outboxWiring(
   options: WiringOptions,
 ): Promise<Pick<DecideDeps<Tx>, 'outbox' | 'holdouts' | 'isInGlobalControl'>> {
   const fraction = options.globalControlFraction ?? DEFAULT_GLOBAL_CONTROL_FRACTION;
-  const holdout = options.journeyHoldout ?? 0.1;
-  const windowDays = options.windowDays ?? 30;
+  const holdout = options.journeyHoldout ?? config.experiments.journeyHoldout;
+  const windowDays = options.windowDays ?? config.experiments.windowDays;
+  const retainedDays = options.retainedDays ?? config.experiments.retainedDays ?? undefined;
   const purposes = [
     ...new Set(config.catalog.filter((a) => a.consentPurpose === 'marketing').map((a) => a.purpose)),
   ];
@@ -112,7 +114,7 @@ export async function outboxWiring(
         kind: 'global_control',
         holdout: fraction,
         windowDays,
-        ...(options.retainedDays !== undefined ? { retainedDays: options.retainedDays } : {}),
+        ...(retainedDays !== undefined ? { retainedDays } : {}),
       },
       options.now,
     );
@@ -126,7 +128,7 @@ export async function outboxWiring(
           kind: 'holdout',
           holdout,
           windowDays,
-          ...(options.retainedDays !== undefined ? { retainedDays: options.retainedDays } : {}),
+          ...(retainedDays !== undefined ? { retainedDays } : {}),
         },
         options.now,
       );

@@ -3,6 +3,7 @@
  * `patron` — the command line. Thin: parses flags, calls the same use cases as the HTTP server,
  * and maps errors to exit codes (0 ok, 1 the work failed or lines were rejected, 2 usage/config).
  */
+import fs from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../config/load-config.js';
 import { createApiKey, parseScopes } from '../app/api-keys.js';
@@ -12,6 +13,11 @@ import { migrateToLatest } from '../store/migrate.js';
 import { openStore } from '../store/database.js';
 import { loadConfig } from '../config/load-config.js';
 import { settingsStore } from '../store/settings-repository.js';
+import {
+  InvalidDecisioningSettingsError,
+  loadDecisioningSettings,
+  saveDecisioningSettings,
+} from '../store/decision-repository.js';
 import { print, UsageError, withStore, type GlobalFlags } from './context.js';
 import { parseFormat, runImport } from './commands/import.js';
 import { runServer } from './commands/serve.js';
@@ -194,9 +200,8 @@ program
   )
   .option(
     '--journey-holdout <share>',
-    'share of each journey held out as its control',
+    "share of each journey held out as its control (default: the store's decisioning.experiments.journeyHoldout, 0.1)",
     number('--journey-holdout'),
-    0.1,
   )
   .option('--events', 'act on the orders placed and delivered recently instead of a rescore pass')
   .option(
@@ -211,7 +216,7 @@ program
       at?: string;
       customer?: string[];
       learnWindowDays: number;
-      journeyHoldout: number;
+      journeyHoldout?: number;
       events?: boolean;
       lookbackHours: number;
       json?: boolean;
@@ -618,6 +623,36 @@ settings
       const next = { baseCurrency: o.baseCurrency?.toUpperCase() ?? current.baseCurrency, rates };
       await s.setCurrencySettings(next, new Date().toISOString());
       print(JSON.stringify(next, null, 2));
+    });
+  });
+
+settings
+  .command('decisioning')
+  .description(
+    'show the decisioning overrides (budget, thresholds, quiet hours, caps, disabled actions, catalog, experiments), or replace them with --file',
+  )
+  .option(
+    '--file <FILE.json>',
+    'a JSON object of overrides to store (validated; replaces the previous overrides)',
+  )
+  .action(async (o: { file?: string }) => {
+    await withStore(globals(), async (store) => {
+      if (o.file === undefined) {
+        print(JSON.stringify(await loadDecisioningSettings(store), null, 2));
+        return;
+      }
+      let input: unknown;
+      try {
+        input = JSON.parse(fs.readFileSync(o.file, 'utf8'));
+      } catch (e) {
+        throw new UsageError(`--file: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      try {
+        print(JSON.stringify(await saveDecisioningSettings(store, input, new Date()), null, 2));
+      } catch (e) {
+        if (e instanceof InvalidDecisioningSettingsError) throw new UsageError(e.message);
+        throw e;
+      }
     });
   });
 

@@ -8,7 +8,11 @@ import { sql } from 'kysely';
 import type { DecisionRepository } from '../app/decide.js';
 import type { Channel, ConsentPurpose, ScheduledMessage } from '../domain/decisioning/guardrails.js';
 import { posteriorKey } from '../domain/decisioning/policy.js';
-import { applyDecisioningSettings, decisioningSettingsSchema } from '../domain/decisioning/config.js';
+import {
+  applyDecisioningSettings,
+  decisioningSettingsSchema,
+  type DecisioningSettings,
+} from '../domain/decisioning/config.js';
 import { defaultDecisioningConfig, type DecisioningConfig } from '../domain/decisioning/plan.js';
 import type { DecisionOutcomesTable, Store } from './database.js';
 import { chunks, insertMany, writeTransaction, type Tx } from './transaction.js';
@@ -232,4 +236,46 @@ export async function loadDecisioningConfig(store: Store): Promise<DecisioningCo
     .executeTakeFirst();
   if (!row) return defaultDecisioningConfig;
   return applyDecisioningSettings(decisioningSettingsSchema.parse(JSON.parse(row.value)));
+}
+
+/** The store's stored `decisioning` overrides (an empty object when there are none). */
+export async function loadDecisioningSettings(store: Store): Promise<DecisioningSettings> {
+  const row = await store.db
+    .selectFrom('settings')
+    .select('value')
+    .where('key', '=', 'decisioning')
+    .executeTakeFirst();
+  return row ? decisioningSettingsSchema.parse(JSON.parse(row.value)) : {};
+}
+
+export class InvalidDecisioningSettingsError extends Error {
+  constructor(readonly issues: ReadonlyArray<{ path: string; message: string }>) {
+    super(
+      `invalid decisioning settings: ${issues.map((i) => `${i.path || '(settings)'}: ${i.message}`).join('; ')}`,
+    );
+  }
+}
+
+/**
+ * Validates and stores the `decisioning` overrides, replacing the previous ones whole (a bad
+ * field is refused with its path and reason, and nothing is stored).
+ */
+export async function saveDecisioningSettings(
+  store: Store,
+  input: unknown,
+  now: Date,
+): Promise<DecisioningSettings> {
+  const parsed = decisioningSettingsSchema.safeParse(input);
+  if (!parsed.success)
+    throw new InvalidDecisioningSettingsError(
+      parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+    );
+  const value = JSON.stringify(parsed.data);
+  const at = now.toISOString();
+  await store.db
+    .insertInto('settings')
+    .values({ key: 'decisioning', value, updated_at: at })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: at }))
+    .execute();
+  return parsed.data;
 }

@@ -16,16 +16,20 @@ export interface DecideFlags {
   at?: string;
   customer?: string[];
   learnWindowDays: number;
-  journeyHoldout: number;
+  /** Overrides the store's `decisioning.experiments.journeyHoldout` for this pass. */
+  journeyHoldout?: number;
   events?: boolean;
   lookbackHours: number;
   json?: boolean;
 }
 
 /** The decision pass's dependencies over the store: states, decisions, the outbox and the holdouts. */
-export async function decideDeps(store: Store, now: Date, journeyHoldout: number): Promise<DecideDeps> {
+export async function decideDeps(store: Store, now: Date, journeyHoldout?: number): Promise<DecideDeps> {
   const config = await loadDecisioningConfig(store);
-  const wiring = await outboxWiring(store, config, { now, journeyHoldout });
+  const wiring = await outboxWiring(store, config, {
+    now,
+    ...(journeyHoldout !== undefined ? { journeyHoldout } : {}),
+  });
   return {
     loadStates: (o) => loadDecisionStates(store, o),
     decisions: decisionRepository(store),
@@ -37,7 +41,7 @@ export async function decideDeps(store: Store, now: Date, journeyHoldout: number
 /** Acts on the orders placed and delivered in the last `lookbackHours` not acted on yet (see app/decide-events.ts). */
 export async function runEventDecisions(
   store: Store,
-  o: { now: Date; lookbackHours: number; journeyHoldout: number },
+  o: { now: Date; lookbackHours: number; journeyHoldout?: number },
 ): Promise<EventDecisionSummary> {
   return decideOnRecentEvents(
     decisionRepository(store),
@@ -50,7 +54,7 @@ export async function runEventDecisions(
 export async function runDecide(store: Store, flags: DecideFlags, clock: Date): Promise<void> {
   const now = flags.at === undefined ? clock : new Date(flags.at);
   if (Number.isNaN(now.getTime())) throw new UsageError(`--at: "${flags.at}" is not an ISO 8601 time`);
-  if (!(flags.journeyHoldout >= 0 && flags.journeyHoldout < 1)) {
+  if (flags.journeyHoldout !== undefined && !(flags.journeyHoldout >= 0 && flags.journeyHoldout < 1)) {
     throw new UsageError('--journey-holdout must be a share from 0 to below 1');
   }
   if (!(flags.lookbackHours > 0)) throw new UsageError('--lookback-hours must be a positive number');
@@ -59,7 +63,7 @@ export async function runDecide(store: Store, flags: DecideFlags, clock: Date): 
     const s = await runEventDecisions(store, {
       now,
       lookbackHours: flags.lookbackHours,
-      journeyHoldout: flags.journeyHoldout,
+      ...(flags.journeyHoldout !== undefined ? { journeyHoldout: flags.journeyHoldout } : {}),
     });
     const seconds = (performance.now() - started) / 1000;
     if (flags.json) {

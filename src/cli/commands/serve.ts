@@ -40,7 +40,6 @@ export async function runServer(store: Store, config: Config): Promise<void> {
         runEventDecisions(store, {
           now: new Date(),
           lookbackHours: EVENT_LOOKBACK_HOURS,
-          journeyHoldout: 0.1,
         }),
       )
       .catch(fail('decisions'))

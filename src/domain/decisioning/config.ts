@@ -24,6 +24,25 @@ export const decisioningSettingsSchema = z
     disabledActions: z.array(z.string()),
     /** A whole catalog replacing the default one. */
     catalog: catalogSchema,
+    /**
+     * How journeys are measured: the share held out of each (0 turns holdouts off), the days of
+     * outcomes attributed to an exposure, and the last days of that window in which an order
+     * means "retained". A churn save is best judged over the horizon it acts on plus the store's
+     * churn window, with `retainedDays` the churn window. Applies to journeys defined from then
+     * on: a running experiment keeps its definition.
+     */
+    experiments: z
+      .object({
+        journeyHoldout: z.number().min(0).lt(1),
+        windowDays: z.number().int().min(1).max(730),
+        retainedDays: z.number().int().min(1).max(730),
+      })
+      .partial()
+      .strict()
+      .refine((e) => e.retainedDays === undefined || e.retainedDays <= (e.windowDays ?? 30), {
+        message: 'must be at most windowDays (30 when not set)',
+        path: ['retainedDays'],
+      }),
   })
   .partial()
   .strict();
@@ -42,6 +61,7 @@ export function applyDecisioningSettings(
   return {
     ...base,
     incentiveBudgetMinor: settings.incentiveBudgetMinor ?? base.incentiveBudgetMinor,
+    experiments: { ...base.experiments, ...settings.experiments },
     budgetPeriodDays: settings.budgetPeriodDays ?? base.budgetPeriodDays,
     catalog,
     policy: {

@@ -39,6 +39,17 @@ export interface DecisioningConfig {
   /** Incentive budget per period (face value of discounts, base minor units). */
   readonly incentiveBudgetMinor: number;
   readonly budgetPeriodDays: number;
+  /** How each marketing journey is measured (its holdout experiment). */
+  readonly experiments: JourneyExperimentConfig;
+}
+
+export interface JourneyExperimentConfig {
+  /** Share of each journey's customers held out as its control (0 turns journey holdouts off). */
+  readonly journeyHoldout: number;
+  /** Days after an exposure its outcomes are attributed to it. */
+  readonly windowDays: number;
+  /** An order in the window's last this-many days counts as retained; null: its second half. */
+  readonly retainedDays: number | null;
 }
 
 export const defaultDecisioningConfig: DecisioningConfig = {
@@ -48,6 +59,7 @@ export const defaultDecisioningConfig: DecisioningConfig = {
   catalog: defaultCatalog,
   incentiveBudgetMinor: 500_000,
   budgetPeriodDays: 7,
+  experiments: { journeyHoldout: 0.1, windowDays: 30, retainedDays: null },
 };
 
 export { catalogSchema };
