@@ -303,12 +303,23 @@ function rankingSource(
   catalog: RecommenderCatalog,
   rows: Awaited<ReturnType<RecommendStore['neighbours']>>,
 ): RankingSource {
-  const lists = new Map<string, Array<{ productId: string; score: number }>>();
+  const lists: Record<NeighbourKind, Map<string, Array<{ productId: string; score: number }>>> = {
+    co_purchase: new Map(),
+    bought_together: new Map(),
+    content: new Map(),
+  };
+  // The rows come grouped by product and kind (best first): look a list up once per group.
+  let current: Array<{ productId: string; score: number }> | undefined;
+  let prev: (typeof rows)[number] | undefined;
   for (const r of rows) {
-    const key = `${r.kind}|${r.product_id}`;
-    let l = lists.get(key);
-    if (!l) lists.set(key, (l = []));
-    l.push({ productId: r.neighbor_id, score: r.score });
+    if (!current || r.product_id !== prev!.product_id || r.kind !== prev!.kind) {
+      const byProduct = lists[r.kind as NeighbourKind];
+      if (!byProduct) continue;
+      current = byProduct.get(r.product_id);
+      if (!current) byProduct.set(r.product_id, (current = []));
+    }
+    prev = r;
+    current.push({ productId: r.neighbor_id, score: r.score });
   }
   const cards = new Map<string, ProductCard | undefined>();
   return {
@@ -327,7 +338,7 @@ function rankingSource(
       cards.set(id, card);
       return card;
     },
-    neighbours: (id, kind) => lists.get(`${kind}|${id}`) ?? [],
+    neighbours: (id, kind) => lists[kind].get(id) ?? [],
     popular: catalog.popular,
   };
 }
