@@ -9,6 +9,7 @@ import type { Store } from '../store/database.js';
 import type { Tx } from '../store/transaction.js';
 import { writeTransaction } from '../store/transaction.js';
 import type { DecisioningConfig } from '../domain/decisioning/plan.js';
+import type { Recommendation } from '../domain/decisioning/state.js';
 import type { DecideDeps, Exposure, OutgoingMessage } from './decide.js';
 import {
   assignArm,
@@ -29,6 +30,7 @@ import {
   type MessageChannel,
   type TemplateId,
 } from './outbox.js';
+import { messageRecommendations } from './personalize.js';
 
 const TEMPLATES = new Set<string>(MESSAGE_TEMPLATES);
 
@@ -44,6 +46,7 @@ export function toOutboxInput(
     incentivePercent?: number;
     incentiveMinor?: number;
     reasons?: string[];
+    recommendations?: Recommendation[];
   };
   const orderId = typeof data.trigger?.orderId === 'string' ? data.trigger.orderId : undefined;
   return {
@@ -68,6 +71,9 @@ export function toOutboxInput(
           }
         : {}),
       ...(data.reasons && data.reasons.length > 0 ? { reasons: data.reasons } : {}),
+      ...(data.recommendations && data.recommendations.length > 0
+        ? { recommendations: messageRecommendations(data.recommendations) }
+        : {}),
     },
     ...(arm ? { experimentId: arm.experimentId, variant: arm.variant } : {}),
   };

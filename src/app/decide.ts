@@ -275,6 +275,10 @@ export function planRows(
           incentivePercent: action.incentivePercent,
           incentiveMinor: score?.incentiveMinor ?? 0,
           reasons: d.humanTask?.reasons ?? [],
+          // An action built on recommendations shows the ones it was decided on.
+          ...(action.needs.includes('recommendations') && p.inputs.recommendations
+            ? { recommendations: p.inputs.recommendations }
+            : {}),
         },
       });
     }

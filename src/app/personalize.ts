@@ -5,6 +5,7 @@
  * reasons are added, so the message shows the balance of the day it is read. What the decision
  * stored wins over what is looked up; a lookup that fails leaves the message as it was queued.
  */
+import type { Recommendation } from '../domain/decisioning/state.js';
 import type { MessageVariables, TemplateId } from './outbox.js';
 
 /** Templates that show recommendations (app/outbox.ts MESSAGE_TEMPLATES; see channels/templates). */
@@ -16,6 +17,22 @@ const WITH_RECOMMENDATIONS: ReadonlySet<TemplateId> = new Set([
   'win_back',
   'tier_nudge',
 ]);
+
+/** How many recommendations a message shows (the templates list at most 4). */
+export const RECOMMENDATIONS_PER_MESSAGE = 4;
+
+/** Recommended products as the templates list them ("<name> — because <reason>"). */
+export function messageRecommendations(
+  recs: readonly Recommendation[],
+): NonNullable<MessageVariables['recommendations']> {
+  return recs.map((r) => ({
+    id: r.productId,
+    name: r.name ?? r.productId,
+    ...(r.category !== null ? { category: r.category } : {}),
+    ...(r.priceMinor !== null ? { priceMinor: r.priceMinor } : {}),
+    reason: r.because,
+  }));
+}
 
 export interface CustomerMessageContext {
   readonly firstName: string | null;
@@ -41,7 +58,7 @@ export async function personalize(
   const [ctx, recs] = await Promise.all([
     deps.context(m.customerId, now),
     WITH_RECOMMENDATIONS.has(m.templateId) && m.variables.recommendations === undefined
-      ? deps.recommendations(m.customerId, 4, now)
+      ? deps.recommendations(m.customerId, RECOMMENDATIONS_PER_MESSAGE, now)
       : Promise.resolve([]),
   ]);
   return {

@@ -22,6 +22,7 @@ import {
   rankRecommendations,
   type NeighbourKind,
   type Placement,
+  type ProductCard,
   type RankingSource,
   type Reason,
 } from '../domain/models/recommend/rank.js';
@@ -36,6 +37,7 @@ export type { ReplenishmentDue };
 import type { NeighbourLists } from '../domain/models/recommend/similarity.js';
 import { err, ok, type Result } from '../domain/result.js';
 import type {
+  CustomerActivity,
   RecommenderCatalog,
   RecommenderSnapshot,
   RecommendStore,
@@ -301,17 +303,30 @@ function rankingSource(
   catalog: RecommenderCatalog,
   rows: Awaited<ReturnType<RecommendStore['neighbours']>>,
 ): RankingSource {
-  const lists = new Map<string, Array<{ productId: string; score: number }>>();
+  const lists: Record<NeighbourKind, Map<string, Array<{ productId: string; score: number }>>> = {
+    co_purchase: new Map(),
+    bought_together: new Map(),
+    content: new Map(),
+  };
+  // The rows come grouped by product and kind (best first): look a list up once per group.
+  let current: Array<{ productId: string; score: number }> | undefined;
+  let prev: (typeof rows)[number] | undefined;
   for (const r of rows) {
-    const key = `${r.kind}|${r.product_id}`;
-    let l = lists.get(key);
-    if (!l) lists.set(key, (l = []));
-    l.push({ productId: r.neighbor_id, score: r.score });
+    if (!current || r.product_id !== prev!.product_id || r.kind !== prev!.kind) {
+      const byProduct = lists[r.kind as NeighbourKind];
+      if (!byProduct) continue;
+      current = byProduct.get(r.product_id);
+      if (!current) byProduct.set(r.product_id, (current = []));
+    }
+    prev = r;
+    current.push({ productId: r.neighbor_id, score: r.score });
   }
+  const cards = new Map<string, ProductCard | undefined>();
   return {
     product: (id) => {
+      if (cards.has(id)) return cards.get(id);
       const p = catalog.products.get(id);
-      return p
+      const card = p
         ? {
             productId: p.product_id,
             name: p.name,
@@ -320,9 +335,23 @@ function rankingSource(
             buyers: p.buyers,
           }
         : undefined;
+      cards.set(id, card);
+      return card;
     },
-    neighbours: (id, kind) => lists.get(`${kind}|${id}`) ?? [],
+    neighbours: (id, kind) => lists[kind].get(id) ?? [],
     popular: catalog.popular,
+  };
+}
+
+/**
+ * The source restricted to the neighbour lists of these products: what a single request loads
+ * for one customer, so the batch (which holds every customer's lists) ranks exactly as it does.
+ */
+function readingOnly(source: RankingSource, products: ReadonlySet<string>): RankingSource {
+  return {
+    product: source.product,
+    neighbours: (id, kind) => (products.has(id) ? source.neighbours(id, kind) : []),
+    popular: source.popular,
   };
 }
 
@@ -343,24 +372,12 @@ function replenishmentOf(
 const HISTORY_ITEMS = 30;
 const VIEW_ITEMS = 20;
 
-/** A customer's recommendations for a placement, as of `now` (a few indexed reads, then pure ranking). */
-export async function recommendForCustomer(
-  store: RecommendStore,
-  idOrUserId: string,
-  query: { placement: Placement; limit: number; diversityShare?: number },
-  now: Date,
-): Promise<Result<CustomerRecommendations, RecommendError>> {
-  const [catalog, customerId] = await Promise.all([store.catalog(), store.resolveCustomer(idOrUserId)]);
-  if (customerId === null)
-    return err({ type: 'NotFound', message: `No customer with id or userId "${idOrUserId}".` });
-  if (catalog === null) return err(NO_MODEL);
-  const activity = await store.activity(customerId);
-  const asOfDay = dayOf(now);
-  const recent = [...activity.purchases].reverse();
+/** The products whose neighbour lists a customer's ranking reads: recent purchases, then views. */
+function historyProducts(activity: CustomerActivity): string[] {
   const wanted = new Set<string>();
-  for (const p of recent) {
+  for (let i = activity.purchases.length - 1; i >= 0; i--) {
     if (wanted.size >= HISTORY_ITEMS) break;
-    wanted.add(p.productId);
+    wanted.add(activity.purchases[i]!.productId);
   }
   let viewed = 0;
   for (const v of activity.views) {
@@ -370,7 +387,23 @@ export async function recommendForCustomer(
       viewed++;
     }
   }
-  const source = rankingSource(catalog, await store.neighbours([...wanted]));
+  return [...wanted];
+}
+
+interface RecommendationQuery {
+  readonly placement: Placement;
+  readonly limit: number;
+  readonly diversityShare?: number;
+}
+
+/** The pure ranking of one customer's activity, as the API returns it. */
+function rankActivity(
+  catalog: RecommenderCatalog,
+  source: RankingSource,
+  activity: CustomerActivity,
+  query: RecommendationQuery,
+  asOfDay: number,
+): RecommendedProduct[] {
   const items = rankRecommendations(
     source,
     {
@@ -380,25 +413,79 @@ export async function recommendForCustomer(
     },
     { placement: query.placement, limit: query.limit, asOfDay, diversityShare: query.diversityShare ?? 0.2 },
   );
+  return items.map((r) => {
+    const { reason } = r;
+    const shown =
+      reason.type === 'running_low'
+        ? {
+            type: reason.type,
+            productId: reason.productId,
+            text: reason.text,
+            runOutOn: dayText(reason.runOutDay),
+          }
+        : reason;
+    return { ...r, score: Math.round(r.score * 1e4) / 1e4, reason: shown };
+  });
+}
+
+/** A customer's recommendations for a placement, as of `now` (a few indexed reads, then pure ranking). */
+export async function recommendForCustomer(
+  store: RecommendStore,
+  idOrUserId: string,
+  query: RecommendationQuery,
+  now: Date,
+): Promise<Result<CustomerRecommendations, RecommendError>> {
+  const [catalog, customerId] = await Promise.all([store.catalog(), store.resolveCustomer(idOrUserId)]);
+  if (customerId === null)
+    return err({ type: 'NotFound', message: `No customer with id or userId "${idOrUserId}".` });
+  if (catalog === null) return err(NO_MODEL);
+  const activity = await store.activity(customerId);
+  const source = rankingSource(catalog, await store.neighbours(historyProducts(activity)));
   return ok({
     customerId,
     placement: query.placement,
     modelVersion: catalog.modelId,
     trainedAsOf: catalog.asOf,
-    items: items.map((r) => {
-      const { reason } = r;
-      const shown =
-        reason.type === 'running_low'
-          ? {
-              type: reason.type,
-              productId: reason.productId,
-              text: reason.text,
-              runOutOn: dayText(reason.runOutDay),
-            }
-          : reason;
-      return { ...r, score: Math.round(r.score * 1e4) / 1e4, reason: shown };
-    }),
+    items: rankActivity(catalog, source, activity, query, dayOf(now)),
   });
+}
+
+/** Many customers' recommendations from one load (see `recommendForCustomers`). */
+export interface BatchRecommender {
+  readonly modelVersion: string;
+  readonly trainedAsOf: string;
+  /** The customer's recommendations: the same list `recommendForCustomer` gives (Patron ids). */
+  recommend(customerId: string, query: RecommendationQuery): RecommendedProduct[];
+}
+
+/**
+ * The recommender for a set of customers (every customer when `customerIds` is absent) as of
+ * `now`, or null before the first training run: their purchases and views in two set-based
+ * queries and the neighbour lists of all their history products in one, then the same pure
+ * ranking as a single request, per customer on demand.
+ */
+export async function recommendForCustomers(
+  store: RecommendStore,
+  customerIds: readonly string[] | undefined,
+  now: Date,
+): Promise<BatchRecommender | null> {
+  const catalog = await store.catalog();
+  if (catalog === null) return null;
+  const activities = await store.activities(customerIds);
+  const wanted = new Set<string>();
+  for (const a of activities.values()) for (const id of historyProducts(a)) wanted.add(id);
+  const source = rankingSource(catalog, await store.neighbours([...wanted]));
+  const asOfDay = dayOf(now);
+  const none: CustomerActivity = { purchases: [], views: [] };
+  return {
+    modelVersion: catalog.modelId,
+    trainedAsOf: catalog.asOf,
+    recommend: (customerId, query) => {
+      const activity = activities.get(customerId) ?? none;
+      const own = readingOnly(source, new Set(historyProducts(activity)));
+      return rankActivity(catalog, own, activity, query, asOfDay);
+    },
+  };
 }
 
 /** Products often bought in the same order as this order's products (not already in it). */

@@ -4,7 +4,9 @@
  * the next one, and recommendations from the latest trained model.
  */
 import type { CustomerMessageContext, PersonalizeDeps } from '../app/personalize.js';
-import { recommendForCustomer } from '../app/recommend.js';
+import { messageRecommendations } from '../app/personalize.js';
+import { recommendForCustomer, type RecommendedProduct } from '../app/recommend.js';
+import type { Recommendation } from '../domain/decisioning/state.js';
 import { tierFraction } from '../domain/loyalty/tiers.js';
 import type { Store } from './database.js';
 import { programmeStore } from './loyalty-programme-repository.js';
@@ -39,6 +41,17 @@ export function becauseClause(reason: { readonly type: string; readonly text: st
     default:
       return `it is ${text}`;
   }
+}
+
+/** A recommended product as a message and the decisioning state carry it. */
+export function recommendationOf(item: RecommendedProduct): Recommendation {
+  return {
+    productId: item.productId,
+    name: item.name,
+    category: item.category,
+    priceMinor: item.priceMinor,
+    because: becauseClause(item.reason),
+  };
 }
 
 export function messageContext(store: Store): PersonalizeDeps {
@@ -103,14 +116,7 @@ export function messageContext(store: Store): PersonalizeDeps {
         { placement: 'email', limit },
         now,
       );
-      if (!r.ok) return [];
-      return r.value.items.map((i) => ({
-        id: i.productId,
-        name: i.name ?? i.productId,
-        ...(i.category !== null ? { category: i.category } : {}),
-        ...(i.priceMinor !== null ? { priceMinor: i.priceMinor } : {}),
-        reason: becauseClause(i.reason),
-      }));
+      return r.ok ? messageRecommendations(r.value.items.map(recommendationOf)) : [];
     },
   };
 }

@@ -105,6 +105,12 @@ export interface RecommendStore {
   resolveCustomer(idOrUserId: string): Promise<string | null>;
   /** A customer's purchase lines (cancelled orders excluded) and latest `viewLimit` product views. */
   activity(customerId: string, viewLimit?: number): Promise<CustomerActivity>;
+  /**
+   * The same for many customers at once (every customer when `customerIds` is absent), set-based:
+   * one query for the purchase lines and one for the latest `viewLimit` views per customer.
+   * Customers without either are absent from the map.
+   */
+  activities(customerIds?: readonly string[], viewLimit?: number): Promise<Map<string, CustomerActivity>>;
   /** The neighbour rows (every kind) of the given products, best first per product and kind. */
   neighbours(productIds: readonly string[]): Promise<ItemSimilaritiesTable[]>;
   /** The products of an order and its customer, or null when no such order exists. */
@@ -199,6 +205,8 @@ export function recommendStore(store: Store): RecommendStore {
             ),
           )
           .orderBy('o.placed_at')
+          .orderBy('o.order_id')
+          .orderBy('l.line_no')
           .execute(),
         sql<{ timestamp: string; product_id: string | number | null }>`
           select timestamp, ${
@@ -228,6 +236,62 @@ export function recommendStore(store: Store): RecommendStore {
           .filter((v) => v.product_id !== null && v.product_id !== '')
           .map((v) => ({ productId: String(v.product_id), day: dayNumber(v.timestamp) })),
       };
+    },
+    async activities(customerIds, viewLimit = VIEW_LIMIT) {
+      if (customerIds !== undefined && customerIds.length === 0) return new Map();
+      if (customerIds?.length === 1) {
+        const id = customerIds[0] as string;
+        const a = await this.activity(id, viewLimit);
+        return new Map(a.purchases.length + a.views.length > 0 ? [[id, a]] : []);
+      }
+      const only = (column: string) =>
+        customerIds === undefined ? sql`1 = 1` : sql`${sql.ref(column)} in (${sql.join(customerIds)})`;
+      const [lines, views] = await Promise.all([
+        sql<{
+          customer_id: string;
+          order_id: string;
+          placed_at: string;
+          product_id: string;
+          quantity: number | string;
+        }>`
+          select o.customer_id, o.order_id, o.placed_at, l.product_id, l.quantity
+          from orders o join order_lines l on l.order_id = o.order_id
+          where l.product_id is not null and ${only('o.customer_id')}
+            and not exists (select 1 from order_updates u where u.order_id = o.order_id and u.kind = 'cancelled')
+          order by o.customer_id, o.placed_at, o.order_id, l.line_no`.execute(db),
+        viewLimit === 0
+          ? Promise.resolve({ rows: [] })
+          : sql<{ customer_id: string; timestamp: string; product_id: string | number | null }>`
+          select customer_id, timestamp, product_id from (
+            select customer_id, timestamp, ${
+              store.dialect === 'sqlite'
+                ? sql`json_extract(payload, '$.properties.product_id')`
+                : sql`(payload::json -> 'properties' ->> 'product_id')`
+            } as product_id,
+              row_number() over (partition by customer_id order by timestamp desc) as n
+            from events
+            where type = 'track' and name = 'Product Viewed' and ${only('customer_id')}
+          ) v where n <= ${viewLimit}
+          order by customer_id, timestamp desc`.execute(db),
+      ]);
+      const out = new Map<string, CustomerActivity>();
+      const of = (id: string): CustomerActivity => {
+        let a = out.get(id);
+        if (!a) out.set(id, (a = { purchases: [], views: [] }));
+        return a;
+      };
+      for (const l of lines.rows)
+        of(l.customer_id).purchases.push({
+          productId: l.product_id,
+          day: dayNumber(l.placed_at),
+          quantity: Number(l.quantity),
+          orderId: l.order_id,
+          placedAt: l.placed_at,
+        });
+      for (const v of views.rows)
+        if (v.product_id !== null && v.product_id !== '')
+          of(v.customer_id).views.push({ productId: String(v.product_id), day: dayNumber(v.timestamp) });
+      return out;
     },
     async neighbours(productIds) {
       if (productIds.length === 0) return [];

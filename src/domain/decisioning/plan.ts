@@ -94,6 +94,11 @@ export interface PlanInputs {
   readonly inGlobalControl: boolean;
   readonly messagesThisWeek: number;
   readonly signals: readonly string[];
+  /**
+   * The recommendations the decision saw (products and reasons), when one of its candidate
+   * actions needs them (cross-sell); absent otherwise, so other decisions stay small.
+   */
+  readonly recommendations?: CustomerState['recommendations'];
 }
 
 export interface Plan {
@@ -167,7 +172,11 @@ export function planDecisions(customers: readonly CustomerContext[], options: Pl
       incentiveBudgetLeftMinor: Infinity,
       ...(options.random ? { random: options.random } : {}),
     };
-    for (const t of triggers) raw.push({ c, d: decide(c.state, t, ctx), inputs });
+    for (const t of triggers) {
+      const d = decide(c.state, t, ctx);
+      const shows = d.candidates.some((x) => byAction.get(x.actionId)?.needs.includes('recommendations'));
+      raw.push({ c, d, inputs: shows ? { ...inputs, recommendations: c.state.recommendations } : inputs });
+    }
   }
 
   const clv = new Map<string, number>();

@@ -71,6 +71,22 @@ describe('next best action', () => {
     expect(crossSell.waitsFor).toEqual(['recommendations']);
   });
 
+  it('scores and chooses the cross-sell on a delivery once the recommender has put products forward', () => {
+    const delivered: Trigger = { type: 'order_delivered', key: 'delivered:ord_1', at: T0, facts: {} };
+    const state: CustomerState = {
+      ...atRisk(null),
+      recommendations: [
+        { productId: 'grinder', name: 'Oak Grinder', category: 'home', priceMinor: 4999, because: 'x' },
+      ],
+    };
+    const d = decide(state, delivered, ctx());
+    const crossSell = d.candidates.find((c) => c.actionId === 'cross_sell')!;
+    expect(crossSell.status).toBe('scored');
+    // P(response) = 1 / (1 + 19), one order's margin 6000 × 0.3, fatigue 30 for the first message.
+    expect(crossSell.ev).toBeCloseTo(0.05 * 1800 - 30, 6);
+    expect(d.chosen).toBe('cross_sell');
+  });
+
   it('sizes the discount by CLV: a small-CLV customer gets no deep discount', () => {
     const d = decide(atRisk('price', 1_500), risk, ctx());
     const deep = d.candidates.find((c) => c.actionId === 'churn_save_price_30')!;

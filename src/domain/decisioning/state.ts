@@ -67,8 +67,13 @@ export interface ReplenishmentSignal {
   readonly productId: string;
   readonly dueAt: number;
 }
+/** One product the recommender puts forward for the customer (store/decision-state-repository.ts). */
 export interface Recommendation {
   readonly productId: string;
+  readonly name: string | null;
+  readonly category: string | null;
+  readonly priceMinor: number | null;
+  /** The recommender's reason as a message prints it after "because": "you bought Kenya Whole Bean". */
   readonly because: string;
 }
 
@@ -98,6 +103,7 @@ export interface CustomerState {
   readonly pointsExpiring: ExpiringSignal | null;
   readonly challengeExpiring: ExpiringSignal | null;
   readonly replenishment: ReplenishmentSignal | null;
+  /** The top few from the latest trained recommender, best first; null before the first training run. */
   readonly recommendations: readonly Recommendation[] | null;
   /** Advocacy score in [0, 1]; null until the advocacy model exists. */
   readonly advocacy: number | null;
