@@ -188,9 +188,16 @@ export interface LedgerStore {
   customerIdFor(idOrUserId: string): Promise<string | null>;
 }
 
-/** Ids are derived from business keys (so replays cannot mint new ones); the store supplies the hash. */
+/**
+ * Ids of new entries and lots, supplied by the store (time-ordered there, so that a commit appends
+ * to the end of the id indexes instead of dirtying a random page of each). A replay cannot mint a
+ * second entry whatever the id: the business key is unique in the database, and a key already
+ * posted answers with the entry stored under it.
+ */
 export interface LedgerIds {
+  /** A new, unique id for the entry about to be posted under `businessKey`. */
   entryId(businessKey: string): string;
+  /** The id of the lot the entry `entryId` opens. */
   lotId(entryId: string): string;
 }
 
@@ -212,10 +219,9 @@ const DAY_MS = 86_400_000;
 async function post(
   s: MemberSession,
   ids: LedgerIds,
-  e: Omit<NewEntry, 'id' | 'createdAt'> & { now: string },
+  e: Omit<NewEntry, 'id' | 'createdAt'> & { now: string; id?: string },
 ): Promise<Posted> {
-  const id = ids.entryId(e.businessKey);
-  const { now, ...rest } = e;
+  const { now, id = ids.entryId(e.businessKey), ...rest } = e;
   if (!(await s.post({ ...rest, id, createdAt: now }))) {
     const existing = await s.findEntry(e.businessKey);
     if (!existing) throw new Error(`entry ${e.businessKey} conflicted but cannot be found`);
@@ -332,6 +338,7 @@ export async function creditInSession(
       : `Earned ${input.points} points (${input.rule}, programme version ${version}).`);
   return ok(
     await post(s, ids, {
+      id: entryId,
       businessKey: input.businessKey,
       plan: plan.value,
       rule: input.rule,
@@ -487,6 +494,7 @@ export async function redeemPoints(
     let issued: Record<string, unknown> | null = null;
     // The entry goes in first so that `issue` can reference it; its meta records the draws.
     await post(s, ids, {
+      id: entryId,
       businessKey,
       plan: plan.value,
       rule: rewardId === null ? 'points' : 'reward',
@@ -709,6 +717,7 @@ export async function adjustPoints(
         : planManualDebit(s.state(), { points: -input.points, now: input.now });
     if (!plan.ok) return plan;
     const posted = await post(s, ids, {
+      id: entryId,
       businessKey,
       plan: plan.value,
       rule: 'manual',
