@@ -1,4 +1,4 @@
-import { CompiledQuery, sql, type Insertable, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Insertable, type Kysely, type QueryResult } from 'kysely';
 import type { Database, DialectName, Store } from './database.js';
 
 export type Tx = Kysely<Database>;
@@ -113,4 +113,30 @@ function insertSql(
     insertSqlCache.set(key, text);
   }
   return text;
+}
+
+const pgTexts = new Map<string, string>();
+
+/**
+ * Runs a statement written once with `?` placeholders (numbered `$1…` once for PostgreSQL), with no
+ * query building per call: for hot paths, where Kysely's builder and compiler cost about as much
+ * as the statement itself. SQLite reuses the prepared statement (cached by its text).
+ */
+export function runSql<R>(
+  tx: Tx,
+  dialect: DialectName,
+  text: string,
+  params: readonly unknown[] = [],
+): Promise<QueryResult<R>> {
+  let t = text;
+  if (dialect === 'postgres') {
+    const known = pgTexts.get(text);
+    if (known === undefined) {
+      let n = 0;
+      t = text.replace(/\?/g, () => `$${++n}`);
+      if (pgTexts.size >= 1000) pgTexts.clear();
+      pgTexts.set(text, t);
+    } else t = known;
+  }
+  return tx.executeQuery<R>(CompiledQuery.raw(t, params as unknown[]));
 }
