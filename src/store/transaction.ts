@@ -1,5 +1,5 @@
 import { CompiledQuery, sql, type Insertable, type Kysely, type QueryResult } from 'kysely';
-import type { Database, DialectName, Store } from './database.js';
+import { preparePostgres, type Database, type DialectName, type Store } from './database.js';
 
 export type Tx = Kysely<Database>;
 
@@ -120,7 +120,8 @@ const pgTexts = new Map<string, string>();
 /**
  * Runs a statement written once with `?` placeholders (numbered `$1…` once for PostgreSQL), with no
  * query building per call: for hot paths, where Kysely's builder and compiler cost about as much
- * as the statement itself. SQLite reuses the prepared statement (cached by its text).
+ * as the statement itself. Both backends keep it prepared: SQLite by its text (the statement
+ * cache of `openStore`), PostgreSQL as a named statement on each connection (`preparePostgres`).
  */
 export function runSql<R>(
   tx: Tx,
@@ -136,6 +137,7 @@ export function runSql<R>(
       t = text.replace(/\?/g, () => `$${++n}`);
       if (pgTexts.size >= 1000) pgTexts.clear();
       pgTexts.set(text, t);
+      preparePostgres(t);
     } else t = known;
   }
   return tx.executeQuery<R>(CompiledQuery.raw(t, params as unknown[]));
