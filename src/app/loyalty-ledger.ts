@@ -124,13 +124,23 @@ export interface MemberSession {
   }): Promise<EntryRecord[]>;
   /** Bonus entries of a rule with effective time in [start, end). */
   countRule(rule: string, start: string, end: string): Promise<number>;
-  /** Posts the entry; false (and nothing written) when its business key was already posted. */
-  post(entry: NewEntry): Promise<boolean>;
+  /**
+   * Posts the entry; false (and nothing written) when its business key was already posted. With
+   * `last`, the session writes nothing after it, so the store may commit with it (PostgreSQL: in
+   * the same round trip); reads still work afterwards, writes throw.
+   */
+  post(entry: NewEntry, options?: { last?: boolean }): Promise<boolean>;
   /** Events already turned into points: checked and recorded in the same transaction as the points. */
   isProcessed(messageId: string): Promise<boolean>;
   markProcessed(messageId: string): Promise<void>;
   storedResponse(key: string): Promise<StoredResponse | null>;
   storeResponse(key: string, response: StoredResponse, createdAt: string): Promise<void>;
+  /**
+   * Reads at once what the operation is about to ask for (one round trip on PostgreSQL): the
+   * stored answer of an Idempotency-Key, the entry of a business key, the open lots. The calls
+   * for them that follow answer from what was read, until the session writes.
+   */
+  prefetch(q: { storedResponse?: string; entry?: string; openLots?: boolean }): Promise<void>;
 }
 
 export interface ReconcileReport {
@@ -220,9 +230,10 @@ async function post(
   s: MemberSession,
   ids: LedgerIds,
   e: Omit<NewEntry, 'id' | 'createdAt'> & { now: string; id?: string },
+  last = false,
 ): Promise<Posted> {
   const { now, id = ids.entryId(e.businessKey), ...rest } = e;
-  if (!(await s.post({ ...rest, id, createdAt: now }))) {
+  if (!(await s.post({ ...rest, id, createdAt: now }, { last }))) {
     const existing = await s.findEntry(e.businessKey);
     if (!existing) throw new Error(`entry ${e.businessKey} conflicted but cannot be found`);
     return duplicateOf(existing);
@@ -301,13 +312,16 @@ export async function creditPoints(
   ids: LedgerIds,
   input: CreditInput,
 ): Promise<Result<Posted, CreditError>> {
-  return store.withMember(input.customerId, input.now, (s) => creditInSession(s, ids, input));
+  // The credit is all the operation writes: it may commit with it.
+  return store.withMember(input.customerId, input.now, (s) => creditInSession(s, ids, input, true));
 }
 
 export async function creditInSession(
   s: MemberSession,
   ids: LedgerIds,
   input: CreditInput,
+  /** Nothing else is written in this session after the credit (see `MemberSession.post`). */
+  last = false,
 ): Promise<Result<Posted, CreditError>> {
   // No look-up first: a business key already posted makes `post` answer with the entry there.
   const { config, version } = s.config;
@@ -337,20 +351,25 @@ export async function creditInSession(
       ? `Bonus of ${input.points} points (${input.rule}, programme version ${version}); available until ${expiresAt.slice(0, 10)}.`
       : `Earned ${input.points} points (${input.rule}, programme version ${version}).`);
   return ok(
-    await post(s, ids, {
-      id: entryId,
-      businessKey: input.businessKey,
-      plan: plan.value,
-      rule: input.rule,
-      orderId: input.orderId ?? null,
-      lineNo: input.lineNo ?? null,
-      lotId,
-      refEntryId: null,
-      effectiveAt: input.effectiveAt,
-      now: input.now,
-      explanation,
-      meta: input.meta ?? null,
-    }),
+    await post(
+      s,
+      ids,
+      {
+        id: entryId,
+        businessKey: input.businessKey,
+        plan: plan.value,
+        rule: input.rule,
+        orderId: input.orderId ?? null,
+        lineNo: input.lineNo ?? null,
+        lotId,
+        refEntryId: null,
+        effectiveAt: input.effectiveAt,
+        now: input.now,
+        explanation,
+        meta: input.meta ?? null,
+      },
+      last,
+    ),
   );
 }
 
@@ -452,6 +471,13 @@ export async function redeemPoints(
 ): Promise<Result<RedemptionReceipt, RedeemError>> {
   return store.withMember(input.customerId, input.now, async (s) => {
     const idem = input.idempotency;
+    const businessKey = idem ? `redeem:${s.customerId}:${idem.key}` : input.businessKey;
+    if (!businessKey) throw new Error('redeemPoints needs an idempotency key or a business key');
+    await s.prefetch({
+      ...(idem ? { storedResponse: idem.key } : {}),
+      entry: businessKey,
+      openLots: true,
+    });
     if (idem) {
       const stored = await s.storedResponse(idem.key);
       if (stored) {
@@ -460,8 +486,6 @@ export async function redeemPoints(
         return ok({ ...(stored.body as RedemptionReceipt), replayed: true });
       }
     }
-    const businessKey = idem ? `redeem:${s.customerId}:${idem.key}` : input.businessKey;
-    if (!businessKey) throw new Error('redeemPoints needs an idempotency key or a business key');
     const existing = await s.findEntry(businessKey);
     if (existing) {
       const m = existing.meta ?? {};

@@ -642,13 +642,25 @@ export function preparePostgres(text: string): void {
 
 type QueryFn = (text: unknown, values?: unknown, callback?: unknown) => unknown;
 
-/** Runs the registered texts of a pooled connection as named (prepared) statements. */
+/**
+ * Runs the registered texts of a pooled connection as named (prepared) statements, and answers a
+ * text of several statements with one result (Kysely reads one): the last that returns rows.
+ */
 function usePreparedStatements(client: pg.PoolClient): void {
   const query = client.query.bind(client) as QueryFn;
   (client as unknown as { query: QueryFn }).query = (text, values, callback) => {
     const name = typeof text === 'string' ? preparedNames.get(text) : undefined;
-    if (name === undefined || typeof values === 'function') return query(text, values, callback);
-    return query({ name, text, values }, callback);
+    if (typeof values === 'function' || callback !== undefined) return query(text, values, callback);
+    const result = (
+      name === undefined ? query(text, values) : query({ name, text, values })
+    ) as Promise<unknown>;
+    // Several statements in one text (`runStatements`) answer with a result each: the caller gets
+    // the last that returns rows (BEGIN, COMMIT and plain writes return none), or else the last.
+    return result.then((r) => {
+      if (!Array.isArray(r)) return r;
+      const rows = (r as Array<{ fields?: unknown[] }>).filter((x) => (x.fields?.length ?? 0) > 0);
+      return rows[rows.length - 1] ?? r[r.length - 1];
+    });
   };
 }
 

@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { sql, type Insertable } from 'kysely';
+import pg from 'pg';
 import type {
   ConfigVersion,
   EntryRecord,
@@ -33,7 +34,7 @@ import type {
   LoyaltyPostingsTable,
   Store,
 } from './database.js';
-import { insertMany, runSql, writeTransaction, type Tx } from './transaction.js';
+import { insertMany, runSql, runStatements, writeTransaction, type Tx } from './transaction.js';
 import { resolveCustomerId } from './customer-id.js';
 
 /**
@@ -194,10 +195,49 @@ export function loyaltyStore(store: Store): LedgerStore {
     }
   }
 
-  function inMemberTransaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    if (store.dialect !== 'sqlite') return store.db.transaction().execute(fn);
+  /**
+   * One member's transaction, the account row upserted first (created on first use; on PostgreSQL
+   * locked until commit). `fn` answers with its value and, on PostgreSQL, the statements that end
+   * the operation (writes nobody reads back, as literal SQL), sent with the COMMIT in one round
+   * trip — as BEGIN goes with the upsert: the simple query protocol takes several statements at
+   * once, the extended one (parameters) only one.
+   */
+  function inMemberTransaction<T>(
+    customerId: string,
+    now: string,
+    fn: (
+      tx: Tx,
+      account: LoyaltyAccountsTable,
+    ) => Promise<{ value: T; closing: string[]; committed: boolean }>,
+  ): Promise<T> {
+    if (dialect === 'postgres') {
+      return store.db.connection().execute(async (conn) => {
+        try {
+          const account = (
+            await runStatements<LoyaltyAccountsTable>(conn, ['begin', upsertAccountLiteral(customerId, now)])
+          ).rows[0];
+          if (!account) throw new Error(`the account of ${customerId} could not be read`);
+          const { value, closing, committed } = await fn(conn, account);
+          if (!committed) await runStatements(conn, [...closing, 'commit']);
+          else if (closing.length > 0) throw new Error('writes left after the session committed');
+          return value;
+        } catch (error) {
+          // Whatever failed, nothing of the operation stays (after a failed COMMIT batch the
+          // transaction is over already, and the rollback only warns).
+          await runStatements(conn, ['rollback']).catch(() => undefined);
+          throw error;
+        }
+      });
+    }
+    const job = async (tx: Tx): Promise<T> => {
+      const account = (
+        await runSql<LoyaltyAccountsTable>(tx, dialect, SQL.upsertAccount, [customerId, now, now])
+      ).rows[0];
+      if (!account) throw new Error(`the account of ${customerId} could not be read`);
+      return (await fn(tx, account)).value;
+    };
     return new Promise<T>((resolve, reject) => {
-      queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      queue.push({ fn: job, resolve: resolve as (v: unknown) => void, reject });
       if (!draining) void drain();
     });
   }
@@ -206,12 +246,7 @@ export function loyaltyStore(store: Store): LedgerStore {
     dialect: store.dialect,
 
     async withMember<T>(customerId: string, now: string, fn: (s: MemberSession) => Promise<T>): Promise<T> {
-      return inMemberTransaction(async (tx) => {
-        // The upsert creates the account on first use and, on PostgreSQL, locks its row until commit.
-        const account = (
-          await runSql<LoyaltyAccountsTable>(tx, dialect, SQL.upsertAccount, [customerId, now, now])
-        ).rows[0];
-        if (!account) throw new Error(`the account of ${customerId} could not be read`);
+      return inMemberTransaction(customerId, now, async (tx, account) => {
         const config = await configFor(tx, now, Date.now());
         let state: MemberState = {
           pending: Number(account.pending),
@@ -226,6 +261,9 @@ export function loyaltyStore(store: Store): LedgerStore {
         let openLoaded = false;
         let dirty = false;
         const processed: string[] = [];
+        const closing: string[] = [];
+        // PostgreSQL: the last posting went with the COMMIT (`post(…, { last: true })`).
+        let committed = false;
 
         const addLots = (rows: LoyaltyLotsTable[]): void => {
           const known = new Set(state.lots.map((l) => l.id));
@@ -239,11 +277,52 @@ export function loyaltyStore(store: Store): LedgerStore {
           if (extra.length) state = { ...state, lots: [...state.lots, ...extra] };
         };
 
+        // What `prefetch` read, answered by `findEntry` / `storedResponse` until the session writes.
+        const prefetchedEntries = new Map<string, LoyaltyEntriesTable | null>();
+        const prefetchedResponses = new Map<string, LoyaltyIdempotencyTable | null>();
+        const forgetPrefetched = (): void => {
+          prefetchedEntries.clear();
+          prefetchedResponses.clear();
+        };
+
         const session: MemberSession = {
           customerId,
           config,
           handle: tx,
           state: () => state,
+          async prefetch(q) {
+            const lots = q.openLots === true && !openLoaded;
+            if (dialect === 'postgres') {
+              const params: unknown[] = [];
+              if (q.storedResponse !== undefined) params.push(customerId, q.storedResponse);
+              if (q.entry !== undefined) params.push(q.entry);
+              if (lots) params.push(customerId);
+              const text = pgPrefetchText(q.storedResponse !== undefined, q.entry !== undefined, lots);
+              const row = (await runSql<PrefetchRow>(tx, dialect, text, params)).rows[0];
+              if (q.storedResponse !== undefined)
+                prefetchedResponses.set(q.storedResponse, row?.response ?? null);
+              if (q.entry !== undefined) prefetchedEntries.set(q.entry, row?.entry ?? null);
+              if (lots) {
+                openLoaded = true;
+                addLots(row?.lots ?? []);
+              }
+              return;
+            }
+            // SQLite answers each in microseconds, in process: nothing to gain from one statement.
+            if (q.storedResponse !== undefined) {
+              const key = q.storedResponse;
+              const r = await runSql<LoyaltyIdempotencyTable>(tx, dialect, SQL.storedResponse, [
+                customerId,
+                key,
+              ]);
+              prefetchedResponses.set(key, r.rows[0] ?? null);
+            }
+            if (q.entry !== undefined) {
+              const r = await runSql<LoyaltyEntriesTable>(tx, dialect, SQL.findEntry, [q.entry]);
+              prefetchedEntries.set(q.entry, r.rows[0] ?? null);
+            }
+            if (lots) await session.loadOpenLots();
+          },
           async loadOpenLots() {
             if (openLoaded) return;
             openLoaded = true;
@@ -263,8 +342,9 @@ export function loyaltyStore(store: Store): LedgerStore {
             return toLot(row);
           },
           async findEntry(businessKey) {
-            const row = (await runSql<LoyaltyEntriesTable>(tx, dialect, SQL.findEntry, [businessKey]))
-              .rows[0];
+            const row = prefetchedEntries.has(businessKey)
+              ? prefetchedEntries.get(businessKey)
+              : (await runSql<LoyaltyEntriesTable>(tx, dialect, SQL.findEntry, [businessKey])).rows[0];
             return row ? toEntry(row) : null;
           },
           async entriesFor(query) {
@@ -299,7 +379,9 @@ export function loyaltyStore(store: Store): LedgerStore {
               .executeTakeFirstOrThrow();
             return Number(r.n);
           },
-          async post(entry: NewEntry) {
+          async post(entry: NewEntry, options) {
+            if (committed) throw new Error('a write after the session committed with its last posting');
+            forgetPrefetched();
             const { plan } = entry;
             const next = applyPlan(state, plan);
             const createdAt = entry.createdAt;
@@ -372,10 +454,25 @@ export function loyaltyStore(store: Store): LedgerStore {
               entries: entries + 1,
               updated_at: now,
             };
+            // The last write of the session and nothing waiting to go with the COMMIT: commit with it.
+            const commitWith =
+              dialect === 'postgres' &&
+              options?.last === true &&
+              closing.length === 0 &&
+              processed.length === 0;
             const inserted =
               dialect === 'postgres'
-                ? await postOnePostgres(tx, entryRow, postingRows, lotRow, lotUpdates, accountAfter)
+                ? await postOnePostgres(
+                    tx,
+                    entryRow,
+                    postingRows,
+                    lotRow,
+                    lotUpdates,
+                    accountAfter,
+                    commitWith,
+                  )
                 : await postSqlite(tx, entryRow, postingRows, lotRow, lotUpdates);
+            if (commitWith) committed = true;
             // A business key already posted: nothing was written and nothing changes.
             if (!inserted) return false;
             state = next;
@@ -404,12 +501,14 @@ export function loyaltyStore(store: Store): LedgerStore {
             return row !== undefined;
           },
           async markProcessed(messageId) {
+            if (committed) throw new Error('a write after the session committed with its last posting');
             processed.push(messageId);
           },
           async storedResponse(key) {
-            const row = (
-              await runSql<LoyaltyIdempotencyTable>(tx, dialect, SQL.storedResponse, [customerId, key])
-            ).rows[0];
+            const row = prefetchedResponses.has(key)
+              ? prefetchedResponses.get(key)
+              : (await runSql<LoyaltyIdempotencyTable>(tx, dialect, SQL.storedResponse, [customerId, key]))
+                  .rows[0];
             return row
               ? {
                   requestHash: row.request_hash,
@@ -419,6 +518,24 @@ export function loyaltyStore(store: Store): LedgerStore {
               : null;
           },
           async storeResponse(key, response: StoredResponse, createdAt) {
+            if (committed) throw new Error('a write after the session committed with its last posting');
+            forgetPrefetched();
+            if (dialect === 'postgres') {
+              // Read by no one in this session: it goes with the COMMIT.
+              closing.push(
+                `insert into loyalty_idempotency (customer_id, "key", request_hash, status, response, created_at) values (${[
+                  customerId,
+                  key,
+                  response.requestHash,
+                  response.status,
+                  JSON.stringify(response.body),
+                  createdAt,
+                ]
+                  .map(literal)
+                  .join(', ')})`,
+              );
+              return;
+            }
             await runSql(tx, dialect, SQL.storeResponse, [
               customerId,
               key,
@@ -439,18 +556,17 @@ export function loyaltyStore(store: Store): LedgerStore {
           entries,
           updated_at: now,
         };
-        if (store.dialect === 'postgres' && (dirty || processed.length > 0)) {
-          // One round trip: the account's new balances and the events marked processed.
-          const marks =
-            processed.length === 0
-              ? sql`select 1`
-              : sql`insert into loyalty_processed_events (message_id, processed_at) values ${sql.join(
-                  processed.map((m) => sql`(${m}, ${now})`),
-                )} on conflict (message_id) do nothing`;
-          const update = dirty
-            ? sql`update loyalty_accounts set pending = ${accountRow.pending}, available = ${accountRow.available}, debt = ${accountRow.debt}, qualifying = ${accountRow.qualifying}, lifetime_earned = ${accountRow.lifetime_earned}, entries = ${accountRow.entries}, updated_at = ${now} where customer_id = ${customerId}`
-            : sql`select 1`;
-          await sql`with a as (${update}), m as (${marks}) select 1`.execute(tx);
+        if (dialect === 'postgres') {
+          if (dirty)
+            closing.push(
+              `update loyalty_accounts set pending = ${literal(accountRow.pending)}, available = ${literal(accountRow.available)}, debt = ${literal(accountRow.debt)}, qualifying = ${literal(accountRow.qualifying)}, lifetime_earned = ${literal(accountRow.lifetime_earned)}, entries = ${literal(accountRow.entries)}, updated_at = ${literal(now)} where customer_id = ${literal(customerId)}`,
+            );
+          if (processed.length > 0)
+            closing.push(
+              `insert into loyalty_processed_events (message_id, processed_at) values ${processed
+                .map((m) => `(${literal(m)}, ${literal(now)})`)
+                .join(', ')} on conflict (message_id) do nothing`,
+            );
         } else {
           if (dirty) {
             await runSql(tx, dialect, SQL.updateAccount, [
@@ -472,7 +588,7 @@ export function loyaltyStore(store: Store): LedgerStore {
               .execute();
           }
         }
-        return result;
+        return { value: result, closing, committed };
       });
     },
 
@@ -898,6 +1014,53 @@ const SQL = {
   updateLot: `update loyalty_lots set pending = ?, available = ?, expired = ? where id = ?`,
 };
 
+/**
+ * A value as a PostgreSQL literal, for the statements sent in one simple-protocol round trip
+ * (which takes no parameters): strings through the driver's `escapeLiteral`, integers as digits.
+ */
+function literal(v: string | number | null): string {
+  if (v === null) return 'null';
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v)) throw new Error(`not an integer: ${v}`);
+    return String(v);
+  }
+  return pg.escapeLiteral(v);
+}
+
+/** A statement written with `?` placeholders (and no `?` otherwise), its values inlined as literals. */
+function inlineLiterals(text: string, params: readonly unknown[]): string {
+  let i = 0;
+  const out = text.replace(/\?/g, () => literal(params[i++] as string | number | null));
+  if (i !== params.length) throw new Error(`${params.length} values for ${i} placeholders`);
+  return out;
+}
+
+const upsertAccountLiteral = (customerId: string, now: string): string =>
+  `insert into loyalty_accounts (customer_id, pending, available, debt, qualifying, lifetime_earned, entries, created_at, updated_at)
+    values (${literal(customerId)}, 0, 0, 0, 0, 0, 0, ${literal(now)}, ${literal(now)}) on conflict (customer_id) do update set customer_id = excluded.customer_id returning *`;
+
+interface PrefetchRow {
+  response: LoyaltyIdempotencyTable | null;
+  entry: LoyaltyEntriesTable | null;
+  lots: LoyaltyLotsTable[] | null;
+}
+
+/** PostgreSQL: a session's prefetch in one statement (the rows as JSON), text by shape. */
+function pgPrefetchText(response: boolean, entry: boolean, lots: boolean): string {
+  const parts = [
+    response
+      ? `(select row_to_json(i) from loyalty_idempotency i where i.customer_id = ? and i."key" = ?) as response`
+      : `null::json as response`,
+    entry
+      ? `(select row_to_json(e) from loyalty_entries e where e.business_key = ?) as entry`
+      : `null::json as entry`,
+    lots
+      ? `(select coalesce(json_agg(l), '[]'::json) from loyalty_lots l where l.customer_id = ? and (l.pending > 0 or l.available > 0)) as lots`
+      : `null::json as lots`,
+  ];
+  return `select ${parts.join(', ')}`;
+}
+
 const entryParams = (e: EntryRow): unknown[] => ENTRY_COLUMNS.map((c) => e[c] ?? null);
 const lotParams = (l: LoyaltyLotsTable): unknown[] => LOT_COLUMNS.map((c) => l[c] ?? null);
 
@@ -966,6 +1129,7 @@ async function postOnePostgres(
   lot: LoyaltyLotsTable | null,
   lotUpdates: Lot[],
   account: AccountValues,
+  commit: boolean,
 ): Promise<boolean> {
   const params = entryParams(e);
   for (const p of postings)
@@ -992,6 +1156,9 @@ async function postOnePostgres(
     e.customer_id,
   );
   const text = pgPostText(postings.length, lot !== null, lotUpdates.length);
-  const r = await runSql<{ n: number }>(tx, 'postgres', text, params);
+  const r = commit
+    ? // With the COMMIT in one round trip: the simple protocol, so the values go in as literals.
+      await runStatements<{ n: number }>(tx, [inlineLiterals(text, params), 'commit'])
+    : await runSql<{ n: number }>(tx, 'postgres', text, params);
   return Number(r.rows[0]?.n ?? 0) === 1;
 }

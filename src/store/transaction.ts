@@ -142,3 +142,13 @@ export function runSql<R>(
   }
   return tx.executeQuery<R>(CompiledQuery.raw(t, params as unknown[]));
 }
+
+/**
+ * PostgreSQL: several statements, values inlined as literals, in one round trip (the simple query
+ * protocol; the extended one, with parameters, takes one statement at a time). Answers with the
+ * result of the last statement that returns rows (or the last). Never prepared: the texts differ
+ * with their values.
+ */
+export function runStatements<R>(tx: Tx, statements: readonly string[]): Promise<QueryResult<R>> {
+  return tx.executeQuery<R>(CompiledQuery.raw(statements.join(';\n'), []));
+}
