@@ -124,12 +124,8 @@ export interface MemberSession {
   }): Promise<EntryRecord[]>;
   /** Bonus entries of a rule with effective time in [start, end). */
   countRule(rule: string, start: string, end: string): Promise<number>;
-  /**
-   * Posts the entry; false (and nothing written) when its business key was already posted. With
-   * `last`, the session writes nothing after it, so the store may commit with it (PostgreSQL: in
-   * the same round trip); reads still work afterwards, writes throw.
-   */
-  post(entry: NewEntry, options?: { last?: boolean }): Promise<boolean>;
+  /** Posts the entry; false (and nothing written) when its business key was already posted. */
+  post(entry: NewEntry): Promise<boolean>;
   /** Events already turned into points: checked and recorded in the same transaction as the points. */
   isProcessed(messageId: string): Promise<boolean>;
   markProcessed(messageId: string): Promise<void>;
@@ -230,10 +226,9 @@ async function post(
   s: MemberSession,
   ids: LedgerIds,
   e: Omit<NewEntry, 'id' | 'createdAt'> & { now: string; id?: string },
-  last = false,
 ): Promise<Posted> {
   const { now, id = ids.entryId(e.businessKey), ...rest } = e;
-  if (!(await s.post({ ...rest, id, createdAt: now }, { last }))) {
+  if (!(await s.post({ ...rest, id, createdAt: now }))) {
     const existing = await s.findEntry(e.businessKey);
     if (!existing) throw new Error(`entry ${e.businessKey} conflicted but cannot be found`);
     return duplicateOf(existing);
@@ -312,16 +307,13 @@ export async function creditPoints(
   ids: LedgerIds,
   input: CreditInput,
 ): Promise<Result<Posted, CreditError>> {
-  // The credit is all the operation writes: it may commit with it.
-  return store.withMember(input.customerId, input.now, (s) => creditInSession(s, ids, input, true));
+  return store.withMember(input.customerId, input.now, (s) => creditInSession(s, ids, input));
 }
 
 export async function creditInSession(
   s: MemberSession,
   ids: LedgerIds,
   input: CreditInput,
-  /** Nothing else is written in this session after the credit (see `MemberSession.post`). */
-  last = false,
 ): Promise<Result<Posted, CreditError>> {
   // No look-up first: a business key already posted makes `post` answer with the entry there.
   const { config, version } = s.config;
@@ -351,25 +343,20 @@ export async function creditInSession(
       ? `Bonus of ${input.points} points (${input.rule}, programme version ${version}); available until ${expiresAt.slice(0, 10)}.`
       : `Earned ${input.points} points (${input.rule}, programme version ${version}).`);
   return ok(
-    await post(
-      s,
-      ids,
-      {
-        id: entryId,
-        businessKey: input.businessKey,
-        plan: plan.value,
-        rule: input.rule,
-        orderId: input.orderId ?? null,
-        lineNo: input.lineNo ?? null,
-        lotId,
-        refEntryId: null,
-        effectiveAt: input.effectiveAt,
-        now: input.now,
-        explanation,
-        meta: input.meta ?? null,
-      },
-      last,
-    ),
+    await post(s, ids, {
+      id: entryId,
+      businessKey: input.businessKey,
+      plan: plan.value,
+      rule: input.rule,
+      orderId: input.orderId ?? null,
+      lineNo: input.lineNo ?? null,
+      lotId,
+      refEntryId: null,
+      effectiveAt: input.effectiveAt,
+      now: input.now,
+      explanation,
+      meta: input.meta ?? null,
+    }),
   );
 }
 

@@ -205,10 +205,7 @@ export function loyaltyStore(store: Store): LedgerStore {
   function inMemberTransaction<T>(
     customerId: string,
     now: string,
-    fn: (
-      tx: Tx,
-      account: LoyaltyAccountsTable,
-    ) => Promise<{ value: T; closing: string[]; committed: boolean }>,
+    fn: (tx: Tx, account: LoyaltyAccountsTable) => Promise<{ value: T; closing: string[] }>,
   ): Promise<T> {
     if (dialect === 'postgres') {
       return store.db.connection().execute(async (conn) => {
@@ -217,9 +214,8 @@ export function loyaltyStore(store: Store): LedgerStore {
             await runStatements<LoyaltyAccountsTable>(conn, ['begin', upsertAccountLiteral(customerId, now)])
           ).rows[0];
           if (!account) throw new Error(`the account of ${customerId} could not be read`);
-          const { value, closing, committed } = await fn(conn, account);
-          if (!committed) await runStatements(conn, [...closing, 'commit']);
-          else if (closing.length > 0) throw new Error('writes left after the session committed');
+          const { value, closing } = await fn(conn, account);
+          await runStatements(conn, [...closing, 'commit']);
           return value;
         } catch (error) {
           // Whatever failed, nothing of the operation stays (after a failed COMMIT batch the
@@ -262,8 +258,6 @@ export function loyaltyStore(store: Store): LedgerStore {
         let dirty = false;
         const processed: string[] = [];
         const closing: string[] = [];
-        // PostgreSQL: the last posting went with the COMMIT (`post(…, { last: true })`).
-        let committed = false;
 
         const addLots = (rows: LoyaltyLotsTable[]): void => {
           const known = new Set(state.lots.map((l) => l.id));
@@ -379,8 +373,7 @@ export function loyaltyStore(store: Store): LedgerStore {
               .executeTakeFirstOrThrow();
             return Number(r.n);
           },
-          async post(entry: NewEntry, options) {
-            if (committed) throw new Error('a write after the session committed with its last posting');
+          async post(entry: NewEntry) {
             forgetPrefetched();
             const { plan } = entry;
             const next = applyPlan(state, plan);
@@ -454,25 +447,10 @@ export function loyaltyStore(store: Store): LedgerStore {
               entries: entries + 1,
               updated_at: now,
             };
-            // The last write of the session and nothing waiting to go with the COMMIT: commit with it.
-            const commitWith =
-              dialect === 'postgres' &&
-              options?.last === true &&
-              closing.length === 0 &&
-              processed.length === 0;
             const inserted =
               dialect === 'postgres'
-                ? await postOnePostgres(
-                    tx,
-                    entryRow,
-                    postingRows,
-                    lotRow,
-                    lotUpdates,
-                    accountAfter,
-                    commitWith,
-                  )
+                ? await postOnePostgres(tx, entryRow, postingRows, lotRow, lotUpdates, accountAfter)
                 : await postSqlite(tx, entryRow, postingRows, lotRow, lotUpdates);
-            if (commitWith) committed = true;
             // A business key already posted: nothing was written and nothing changes.
             if (!inserted) return false;
             state = next;
@@ -501,7 +479,6 @@ export function loyaltyStore(store: Store): LedgerStore {
             return row !== undefined;
           },
           async markProcessed(messageId) {
-            if (committed) throw new Error('a write after the session committed with its last posting');
             processed.push(messageId);
           },
           async storedResponse(key) {
@@ -518,7 +495,6 @@ export function loyaltyStore(store: Store): LedgerStore {
               : null;
           },
           async storeResponse(key, response: StoredResponse, createdAt) {
-            if (committed) throw new Error('a write after the session committed with its last posting');
             forgetPrefetched();
             if (dialect === 'postgres') {
               // Read by no one in this session: it goes with the COMMIT.
@@ -588,7 +564,7 @@ export function loyaltyStore(store: Store): LedgerStore {
               .execute();
           }
         }
-        return { value: result, closing, committed };
+        return { value: result, closing };
       });
     },
 
@@ -1027,14 +1003,6 @@ function literal(v: string | number | null): string {
   return pg.escapeLiteral(v);
 }
 
-/** A statement written with `?` placeholders (and no `?` otherwise), its values inlined as literals. */
-function inlineLiterals(text: string, params: readonly unknown[]): string {
-  let i = 0;
-  const out = text.replace(/\?/g, () => literal(params[i++] as string | number | null));
-  if (i !== params.length) throw new Error(`${params.length} values for ${i} placeholders`);
-  return out;
-}
-
 const upsertAccountLiteral = (customerId: string, now: string): string =>
   `insert into loyalty_accounts (customer_id, pending, available, debt, qualifying, lifetime_earned, entries, created_at, updated_at)
     values (${literal(customerId)}, 0, 0, 0, 0, 0, 0, ${literal(now)}, ${literal(now)}) on conflict (customer_id) do update set customer_id = excluded.customer_id returning *`;
@@ -1129,7 +1097,6 @@ async function postOnePostgres(
   lot: LoyaltyLotsTable | null,
   lotUpdates: Lot[],
   account: AccountValues,
-  commit: boolean,
 ): Promise<boolean> {
   const params = entryParams(e);
   for (const p of postings)
@@ -1156,9 +1123,8 @@ async function postOnePostgres(
     e.customer_id,
   );
   const text = pgPostText(postings.length, lot !== null, lotUpdates.length);
-  const r = commit
-    ? // With the COMMIT in one round trip: the simple protocol, so the values go in as literals.
-      await runStatements<{ n: number }>(tx, [inlineLiterals(text, params), 'commit'])
-    : await runSql<{ n: number }>(tx, 'postgres', text, params);
+  // Prepared (parsed and planned once per connection): inlining the values to send the COMMIT in
+  // the same round trip cost the server more in parsing and planning than the round trip saved.
+  const r = await runSql<{ n: number }>(tx, 'postgres', text, params);
   return Number(r.rows[0]?.n ?? 0) === 1;
 }
