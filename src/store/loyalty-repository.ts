@@ -226,9 +226,10 @@ export function loyaltyStore(store: Store): LedgerStore {
       });
     }
     const job = async (tx: Tx): Promise<T> => {
-      const account = (
-        await runSql<LoyaltyAccountsTable>(tx, dialect, SQL.upsertAccount, [customerId, now, now])
-      ).rows[0];
+      // SQLite holds the write lock already (BEGIN IMMEDIATE): a read, and an insert only the first time.
+      const account =
+        (await runSql<LoyaltyAccountsTable>(tx, dialect, SQL.account, [customerId])).rows[0] ??
+        (await runSql<LoyaltyAccountsTable>(tx, dialect, SQL.upsertAccount, [customerId, now, now])).rows[0];
       if (!account) throw new Error(`the account of ${customerId} could not be read`);
       return (await fn(tx, account)).value;
     };
@@ -979,6 +980,7 @@ const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 const SQL = {
   upsertAccount: `insert into loyalty_accounts (customer_id, pending, available, debt, qualifying, lifetime_earned, entries, created_at, updated_at)
     values (?, 0, 0, 0, 0, 0, 0, ?, ?) on conflict (customer_id) do update set customer_id = excluded.customer_id returning *`,
+  account: `select * from loyalty_accounts where customer_id = ?`,
   updateAccount: `update loyalty_accounts set pending = ?, available = ?, debt = ?, qualifying = ?, lifetime_earned = ?, entries = ?, updated_at = ? where customer_id = ?`,
   openLots: `select * from loyalty_lots where customer_id = ? and (pending > 0 or available > 0)`,
   findEntry: `select * from loyalty_entries where business_key = ?`,
