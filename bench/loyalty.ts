@@ -8,6 +8,8 @@
  * Each client loops: pick a member at random (seeded), post an earn (a credit with its own
  * business key) or, one time in three, a redemption of a few points with an Idempotency-Key.
  * A redemption refused for lack of points counts as a posting attempt but not as a posting.
+ * `wall s` and `cpu s` are the posting phase's elapsed time and this process's CPU time (user +
+ * system; on PostgreSQL the server's own CPU is not in it).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -91,6 +93,7 @@ for (const dialect of backends) {
     let redeemed = 0;
     let refused = 0;
     const started = performance.now();
+    const cpu0 = process.cpuUsage();
     await Promise.all(
       Array.from({ length: CLIENTS }, async (_, c) => {
         const rng = createRandom(1000 + c);
@@ -126,6 +129,8 @@ for (const dialect of backends) {
       }),
     );
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const rec = await ledger.reconcile();
 
     // GET /v1/loyalty/me, in-process, sequential requests with a customer token.
@@ -178,6 +183,8 @@ for (const dialect of backends) {
       String(earned + redeemed),
       String(refused),
       ((earned + redeemed) / seconds).toFixed(0),
+      seconds.toFixed(2),
+      cpuSeconds.toFixed(2),
       rec.ok ? '0' : String(rec.mismatchCount),
       pct(lat, 0.5).toFixed(2),
       pct(lat, 0.99).toFixed(2),
@@ -196,6 +203,8 @@ const head = [
   'postings',
   'refused',
   'postings/s',
+  'wall s',
+  'cpu s',
   'violations',
   'me p50 ms',
   'me p99 ms',

@@ -61,6 +61,55 @@ describe.each(DATABASES)('the loyalty ledger on %s', (dialect) => {
     expect((await ledger.reconcile()).ok).toBe(true);
   });
 
+  it('stores keys and texts with quotes, backslashes and placeholders exactly as given', async () => {
+    const odd = `it's a \\ "test" ? $1 ; -- ünï`;
+    const r = await creditPoints(ledger, ledgerIds, {
+      customerId: cus,
+      businessKey: `${cus}:${odd}`,
+      source: 'earn',
+      rule: odd,
+      points: 7,
+      release: null,
+      effectiveAt: T0,
+      now: T0,
+      explanation: odd,
+      meta: { note: odd },
+    });
+    expect(r.ok && r.value.duplicate).toBe(false);
+    const again = await creditPoints(ledger, ledgerIds, {
+      customerId: cus,
+      businessKey: `${cus}:${odd}`,
+      source: 'earn',
+      rule: odd,
+      points: 7,
+      release: null,
+      effectiveAt: T0,
+      now: T0,
+    });
+    expect(again.ok && again.value.duplicate).toBe(true);
+    const [entry] = await ledger.history(cus, 10);
+    expect(entry).toMatchObject({
+      businessKey: `${cus}:${odd}`,
+      rule: odd,
+      explanation: odd,
+      meta: { note: odd },
+    });
+    const redeemed = await redeemPoints(ledger, ledgerIds, {
+      customerId: cus,
+      points: 2,
+      now: T0,
+      idempotency: { key: odd, requestHash: odd },
+    });
+    const replay = await redeemPoints(ledger, ledgerIds, {
+      customerId: cus,
+      points: 2,
+      now: T0,
+      idempotency: { key: odd, requestHash: odd },
+    });
+    expect(redeemed.ok && replay.ok && replay.value.replayed).toBe(true);
+    expect((await memberBalance(ledger, cus, T0)).available).toBe(5);
+  });
+
   it('releases pending points after the return window, once, and expires them after their lifetime', async () => {
     await earn(cus, 'o1', 100, 'return-window');
     expect((await runLedgerJobs(ledger, ledgerIds, later(10))).released).toBe(0);
@@ -129,6 +178,48 @@ describe.each(DATABASES)('the loyalty ledger on %s', (dialect) => {
     expect(results.filter((r) => r.ok)).toHaveLength(10);
     expect(results.filter((r) => !r.ok && r.error.type === 'InsufficientPoints')).toHaveLength(40);
     expect((await memberBalance(ledger, cus, T0)).available).toBe(0);
+    expect((await ledger.reconcile()).ok).toBe(true);
+  });
+
+  it('keeps nothing of an operation that fails after posting, and only that one of those committed together', async () => {
+    await earn(cus, 'o1', 500);
+    const other = `${cus}b`;
+    await earn(other, 'o1', 500);
+    const failing = {
+      reserve: async () => ({ ok: true as const, value: { rewardId: 'rwd_x', points: 100, label: 'x' } }),
+      issue: async (): Promise<Record<string, unknown>> => {
+        throw new Error('the reward could not be issued');
+      },
+    };
+    // Started together: on SQLite they share one group commit, each in its own savepoint.
+    const [bad, good] = await Promise.allSettled([
+      redeemPoints(ledger, ledgerIds, {
+        customerId: cus,
+        reward: failing,
+        now: T0,
+        idempotency: { key: 'boom', requestHash: 'h' },
+      }),
+      redeemPoints(ledger, ledgerIds, {
+        customerId: other,
+        points: 50,
+        now: T0,
+        idempotency: { key: 'fine', requestHash: 'h' },
+      }),
+    ]);
+    expect(bad.status).toBe('rejected');
+    expect(good.status === 'fulfilled' && good.value.ok).toBe(true);
+    expect((await memberBalance(ledger, cus, T0)).available).toBe(500);
+    expect((await memberBalance(ledger, other, T0)).available).toBe(450);
+    // No entry, no stored answer: the same key later is a new redemption.
+    expect((await ledger.history(cus, 10)).map((e) => e.kind)).toEqual(['earn']);
+    const retry = await redeemPoints(ledger, ledgerIds, {
+      customerId: cus,
+      points: 100,
+      now: T0,
+      idempotency: { key: 'boom', requestHash: 'h' },
+    });
+    expect(retry.ok && retry.value.replayed).toBe(false);
+    expect((await memberBalance(ledger, cus, T0)).available).toBe(400);
     expect((await ledger.reconcile()).ok).toBe(true);
   });
 

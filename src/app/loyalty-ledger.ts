@@ -131,6 +131,12 @@ export interface MemberSession {
   markProcessed(messageId: string): Promise<void>;
   storedResponse(key: string): Promise<StoredResponse | null>;
   storeResponse(key: string, response: StoredResponse, createdAt: string): Promise<void>;
+  /**
+   * Reads at once what the operation is about to ask for (one round trip on PostgreSQL): the
+   * stored answer of an Idempotency-Key, the entry of a business key, the open lots. The calls
+   * for them that follow answer from what was read, until the session writes.
+   */
+  prefetch(q: { storedResponse?: string; entry?: string; openLots?: boolean }): Promise<void>;
 }
 
 export interface ReconcileReport {
@@ -188,9 +194,16 @@ export interface LedgerStore {
   customerIdFor(idOrUserId: string): Promise<string | null>;
 }
 
-/** Ids are derived from business keys (so replays cannot mint new ones); the store supplies the hash. */
+/**
+ * Ids of new entries and lots, supplied by the store (time-ordered there, so that a commit appends
+ * to the end of the id indexes instead of dirtying a random page of each). A replay cannot mint a
+ * second entry whatever the id: the business key is unique in the database, and a key already
+ * posted answers with the entry stored under it.
+ */
 export interface LedgerIds {
+  /** A new, unique id for the entry about to be posted under `businessKey`. */
   entryId(businessKey: string): string;
+  /** The id of the lot the entry `entryId` opens. */
   lotId(entryId: string): string;
 }
 
@@ -212,10 +225,9 @@ const DAY_MS = 86_400_000;
 async function post(
   s: MemberSession,
   ids: LedgerIds,
-  e: Omit<NewEntry, 'id' | 'createdAt'> & { now: string },
+  e: Omit<NewEntry, 'id' | 'createdAt'> & { now: string; id?: string },
 ): Promise<Posted> {
-  const id = ids.entryId(e.businessKey);
-  const { now, ...rest } = e;
+  const { now, id = ids.entryId(e.businessKey), ...rest } = e;
   if (!(await s.post({ ...rest, id, createdAt: now }))) {
     const existing = await s.findEntry(e.businessKey);
     if (!existing) throw new Error(`entry ${e.businessKey} conflicted but cannot be found`);
@@ -332,6 +344,7 @@ export async function creditInSession(
       : `Earned ${input.points} points (${input.rule}, programme version ${version}).`);
   return ok(
     await post(s, ids, {
+      id: entryId,
       businessKey: input.businessKey,
       plan: plan.value,
       rule: input.rule,
@@ -445,6 +458,13 @@ export async function redeemPoints(
 ): Promise<Result<RedemptionReceipt, RedeemError>> {
   return store.withMember(input.customerId, input.now, async (s) => {
     const idem = input.idempotency;
+    const businessKey = idem ? `redeem:${s.customerId}:${idem.key}` : input.businessKey;
+    if (!businessKey) throw new Error('redeemPoints needs an idempotency key or a business key');
+    await s.prefetch({
+      ...(idem ? { storedResponse: idem.key } : {}),
+      entry: businessKey,
+      openLots: true,
+    });
     if (idem) {
       const stored = await s.storedResponse(idem.key);
       if (stored) {
@@ -453,8 +473,6 @@ export async function redeemPoints(
         return ok({ ...(stored.body as RedemptionReceipt), replayed: true });
       }
     }
-    const businessKey = idem ? `redeem:${s.customerId}:${idem.key}` : input.businessKey;
-    if (!businessKey) throw new Error('redeemPoints needs an idempotency key or a business key');
     const existing = await s.findEntry(businessKey);
     if (existing) {
       const m = existing.meta ?? {};
@@ -487,6 +505,7 @@ export async function redeemPoints(
     let issued: Record<string, unknown> | null = null;
     // The entry goes in first so that `issue` can reference it; its meta records the draws.
     await post(s, ids, {
+      id: entryId,
       businessKey,
       plan: plan.value,
       rule: rewardId === null ? 'points' : 'reward',
@@ -709,6 +728,7 @@ export async function adjustPoints(
         : planManualDebit(s.state(), { points: -input.points, now: input.now });
     if (!plan.ok) return plan;
     const posted = await post(s, ids, {
+      id: entryId,
       businessKey,
       plan: plan.value,
       rule: 'manual',

@@ -358,12 +358,24 @@ export async function memberTier(
   preloaded?: { settings: ProgrammeSettings; facts: MemberFacts },
 ): Promise<{ tier: MemberTierView; tierProgress: TierProgressView }> {
   const s = preloaded?.settings ?? (await store.settings());
+  const since = new Date(Date.parse(now) - s.tiers.windowDays * 86_400_000).toISOString();
+  const [facts, record] = await Promise.all([
+    preloaded?.facts ??
+      store.facts(customerId, since).then((m) => m.get(customerId) ?? { purchases: [], activities: [] }),
+    store.tier(customerId),
+  ]);
+  return tierView(s, facts, record, now);
+}
+
+/** The member's tier and progress from what was read (the stored tier state may lag; not saved). */
+function tierView(
+  s: ProgrammeSettings,
+  facts: MemberFacts,
+  record: TierRecord | null,
+  now: string,
+): { tier: MemberTierView; tierProgress: TierProgressView } {
   const c = s.tiers;
-  const since = new Date(Date.parse(now) - c.windowDays * 86_400_000).toISOString();
-  const facts = preloaded?.facts ??
-    (await store.facts(customerId, since)).get(customerId) ?? { purchases: [], activities: [] };
   const score = qualifyingScore(facts.activities, c, now);
-  const record = await store.tier(customerId);
   // The stored state may lag an event not yet evaluated; the view evaluates without saving.
   const state = evaluateTier(record?.state ?? initialTierState(c, now), score.score, c, now).state;
   const def = c.tiers.find((t) => t.id === state.tierId) ?? c.tiers[0]!;
@@ -674,7 +686,27 @@ export async function rewardSuggestions(
       ? Promise.resolve(new Map([[input.customerId, preloaded.facts]]))
       : store.facts(input.customerId, new Date(Date.parse(input.now) - 180 * 86_400_000).toISOString()),
   ]);
-  const baseline = challengeBaseline(facts.get(input.customerId)?.purchases ?? [], input.now);
+  return suggestionsFrom(
+    s,
+    catalog,
+    items,
+    history,
+    peers,
+    facts.get(input.customerId)?.purchases ?? [],
+    input,
+  );
+}
+
+function suggestionsFrom(
+  s: ProgrammeSettings,
+  catalog: Reward[],
+  items: WantedItem[],
+  history: Partial<Record<RewardType, number>>,
+  peers: Record<string, number>,
+  purchases: MemberFacts['purchases'],
+  input: { tierId: string; available: number; now: string; limit?: number },
+): RewardSuggestion[] {
+  const baseline = challengeBaseline(purchases, input.now);
   const cartTotal = items.filter((i) => i.source === 'cart').reduce((n, i) => n + i.priceMinor, 0);
   return suggestRewards(
     catalog,
@@ -888,26 +920,35 @@ export interface MemberProgramme {
  */
 export async function memberProgramme(
   store: ProgrammeStore,
-  input: { customerId: string; available: number; now: string; firstName?: string | null },
+  input: {
+    customerId: string;
+    /** The member's available points (a promise: the balance may still be being read). */
+    available: number | Promise<number>;
+    now: string;
+    firstName?: string | null;
+  },
 ): Promise<MemberProgramme> {
   const s = await store.settings();
-  // One read of the member's facts over the tier window serves tier, challenges and suggestions.
+  // Everything the view needs, read at once; one read of the member's facts over the tier window
+  // serves tier, challenges and suggestions.
   const since = new Date(Date.parse(input.now) - s.tiers.windowDays * 86_400_000).toISOString();
-  const facts = (await store.facts(input.customerId, since)).get(input.customerId) ?? {
-    purchases: [],
-    activities: [],
-  };
-  const preloaded = { settings: s, facts };
-  const { tier, tierProgress } = await memberTier(store, input.customerId, input.now, preloaded);
-  const [open, suggestedRewards, referral] = await Promise.all([
+  const [factsById, record, open, referral, catalog, items, history] = await Promise.all([
+    store.facts(input.customerId, since),
+    store.tier(input.customerId),
     store.challenges(input.customerId, 'active'),
-    rewardSuggestions(
-      store,
-      { customerId: input.customerId, tierId: tier.id, available: input.available, now: input.now },
-      preloaded,
-    ),
     ensureReferralCode(store, input.customerId, input.firstName ?? null, input.now),
+    store.rewards(),
+    store.wantedItems(input.customerId),
+    store.redeemedTypes(input.customerId),
   ]);
+  const facts = factsById.get(input.customerId) ?? { purchases: [], activities: [] };
+  const { tier, tierProgress } = tierView(s, facts, record, input.now);
+  const [peers, available] = await Promise.all([store.redemptionCounts(tier.id), input.available]);
+  const suggestedRewards = suggestionsFrom(s, catalog, items, history, peers, facts.purchases, {
+    tierId: tier.id,
+    available,
+    now: input.now,
+  });
   const purchases = facts.purchases;
   const challenges = open
     .filter((c) => Date.parse(c.endsAt) > Date.parse(input.now))

@@ -626,6 +626,50 @@ export async function preferThroughput(store: Store): Promise<void> {
   if (store.dialect === 'sqlite') await sql`pragma wal_autocheckpoint = 10000`.execute(store.db);
 }
 
+/**
+ * Statement texts that PostgreSQL keeps prepared on every connection (parsed and planned once per
+ * connection instead of on every call), with their names. Only the hot paths register theirs
+ * (`runSql`): a fixed, small set, bounded here all the same.
+ */
+const preparedNames = new Map<string, string>();
+const MAX_PREPARED = 500;
+
+/** Asks PostgreSQL connections to keep `text` prepared (no effect once the bound is reached). */
+export function preparePostgres(text: string): void {
+  if (!preparedNames.has(text) && preparedNames.size < MAX_PREPARED)
+    preparedNames.set(text, `patron_${preparedNames.size}`);
+}
+
+type QueryFn = (text: unknown, values?: unknown, callback?: unknown) => unknown;
+
+/**
+ * Runs the registered texts of a pooled connection as named (prepared) statements, and answers a
+ * text of several statements with one result (Kysely reads one): the last that returns rows.
+ */
+function usePreparedStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as QueryFn;
+  (client as unknown as { query: QueryFn }).query = (text, values, callback) => {
+    const name = typeof text === 'string' ? preparedNames.get(text) : undefined;
+    if (typeof values === 'function' || callback !== undefined) return query(text, values, callback);
+    const result = (
+      name === undefined ? query(text, values) : query({ name, text, values })
+    ) as Promise<unknown>;
+    // Several statements in one text (`runStatements`) answer with a result each: the caller gets
+    // the last that returns rows (BEGIN, COMMIT and plain writes return none), or else the last.
+    return result.then((r) => {
+      if (!Array.isArray(r)) return r;
+      const rows = (r as Array<{ fields?: unknown[] }>).filter((x) => (x.fields?.length ?? 0) > 0);
+      return rows[rows.length - 1] ?? r[r.length - 1];
+    });
+  };
+}
+
+/**
+ * Connections per PostgreSQL store: enough for the API server's concurrent member transactions
+ * (each holds one while its member is locked; 16 concurrent clients queued behind 10 connections).
+ */
+const PG_POOL_SIZE = 20;
+
 /** Opens a database from a URL: `sqlite:PATH`, `sqlite::memory:`, or `postgres://…[?schema=NAME]`. */
 export function openStore(url: string): Store {
   if (url.startsWith('sqlite:')) {
@@ -650,7 +694,7 @@ export function openStore(url: string): Store {
     }
     const pool = new pg.Pool({
       connectionString: parsed.toString(),
-      max: 10,
+      max: PG_POOL_SIZE,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
       types: {
         getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
@@ -660,6 +704,7 @@ export function openStore(url: string): Store {
         }) as typeof pg.types.getTypeParser,
       },
     });
+    pool.on('connect', usePreparedStatements);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', url, close: () => db.destroy() };
   }

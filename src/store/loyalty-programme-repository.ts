@@ -84,35 +84,102 @@ const tierFromRow = (r: Database['loyalty_tiers']): TierRecord => ({
   evaluatedAt: r.evaluated_at,
 });
 
+/**
+ * Read-mostly programme data, cached per database for every `programmeStore` over it: the
+ * settings and the rewards catalog for a second, the redemption counts per tier (a statistic over
+ * every code issued, for suggestions) for half a minute. Saving settings or a reward through this
+ * process is seen at once; another process's change within the TTL; a stock decremented by a
+ * redemption may show in suggestions for up to a second (redeeming checks stock in the
+ * transaction). Promises are cached, so concurrent requests share one read.
+ */
+interface Cached<T> {
+  readonly at: number;
+  readonly value: Promise<T>;
+}
+interface ProgrammeCache {
+  settings: Cached<ProgrammeSettings> | null;
+  rewards: Cached<Reward[]> | null;
+  counts: Map<string, Cached<Record<string, number>>>;
+}
+const SETTINGS_TTL_MS = 1000;
+const COUNTS_TTL_MS = 30_000;
+const caches = new WeakMap<Store, ProgrammeCache>();
+
+function cached<T>(
+  get: () => Cached<T> | null | undefined,
+  set: (c: Cached<T> | null) => void,
+  ttl: number,
+  load: () => Promise<T>,
+): Promise<T> {
+  const now = Date.now();
+  const entry = get();
+  if (entry && now - entry.at < ttl) return entry.value;
+  const fresh = { at: now, value: load() };
+  set(fresh);
+  // A failed read is not kept: the next call tries again.
+  fresh.value.catch(() => {
+    if (get() === fresh) set(null);
+  });
+  return fresh.value;
+}
+
 export function programmeStore(store: Store): ProgrammeStore {
   const db = store.db;
-  return {
-    async settings() {
-      const row = await db
+  let cache = caches.get(store);
+  if (!cache) {
+    cache = { settings: null, rewards: null, counts: new Map() };
+    caches.set(store, cache);
+  }
+  const c = cache;
+  const readSettings = async (): Promise<ProgrammeSettings> => {
+    const row = await db
+      .selectFrom('settings')
+      .select('value')
+      .where('key', '=', SETTINGS_KEY)
+      .executeTakeFirst();
+    if (!row) {
+      const cur = await db
         .selectFrom('settings')
         .select('value')
-        .where('key', '=', SETTINGS_KEY)
+        .where('key', '=', 'currency')
         .executeTakeFirst();
-      if (!row) {
-        const cur = await db
-          .selectFrom('settings')
-          .select('value')
-          .where('key', '=', 'currency')
-          .executeTakeFirst();
-        const currency = cur
-          ? ((JSON.parse(cur.value) as { baseCurrency?: string }).baseCurrency ?? 'USD')
-          : 'USD';
-        return { ...DEFAULT_PROGRAMME_SETTINGS, currency };
-      }
-      return { ...DEFAULT_PROGRAMME_SETTINGS, ...(JSON.parse(row.value) as Partial<ProgrammeSettings>) };
-    },
+      const currency = cur
+        ? ((JSON.parse(cur.value) as { baseCurrency?: string }).baseCurrency ?? 'USD')
+        : 'USD';
+      return { ...DEFAULT_PROGRAMME_SETTINGS, currency };
+    }
+    return { ...DEFAULT_PROGRAMME_SETTINGS, ...(JSON.parse(row.value) as Partial<ProgrammeSettings>) };
+  };
+  const readRewards = async (): Promise<Reward[]> =>
+    (await db.selectFrom('loyalty_rewards').selectAll().orderBy('cost_points').orderBy('id').execute()).map(
+      rewardFromRow,
+    );
+  const readRedemptionCounts = async (tierId: string | null): Promise<Record<string, number>> => {
+    let q = db
+      .selectFrom('loyalty_reward_codes as c')
+      .select((eb) => ['c.reward_id', eb.fn.countAll<number>().as('n')])
+      .groupBy('c.reward_id');
+    if (tierId !== null)
+      q = q.innerJoin('loyalty_tiers as t', 't.customer_id', 'c.customer_id').where('t.tier_id', '=', tierId);
+    return Object.fromEntries((await q.execute()).map((r) => [r.reward_id, Number(r.n)]));
+  };
+  return {
+    settings: () =>
+      cached(
+        () => c.settings,
+        (v) => (c.settings = v),
+        SETTINGS_TTL_MS,
+        readSettings,
+      ),
     async saveSettings(s, now) {
       const value = JSON.stringify(s);
+      c.settings = null;
       await db
         .insertInto('settings')
         .values({ key: SETTINGS_KEY, value, updated_at: now })
         .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: now }))
         .execute();
+      c.settings = null;
     },
     facts: (customerId, since): Promise<Map<string, MemberFacts>> => loadMemberFacts(db, customerId, since),
     wantedItems: (customerId) => loadWantedItems(db, customerId),
@@ -278,11 +345,13 @@ export function programmeStore(store: Store): ProgrammeStore {
       const r = await q.executeTakeFirst();
       return { offered: Number(r?.offered ?? 0), completed: Number(r?.completed ?? 0) };
     },
-    async rewards() {
-      return (
-        await db.selectFrom('loyalty_rewards').selectAll().orderBy('cost_points').orderBy('id').execute()
-      ).map(rewardFromRow);
-    },
+    rewards: () =>
+      cached(
+        () => c.rewards,
+        (v) => (c.rewards = v),
+        SETTINGS_TTL_MS,
+        readRewards,
+      ),
     async reward(id) {
       const r = await db.selectFrom('loyalty_rewards').selectAll().where('id', '=', id).executeTakeFirst();
       return r ? rewardFromRow(r) : null;
@@ -303,18 +372,15 @@ export function programmeStore(store: Store): ProgrammeStore {
         .values({ id: r.id, ...values, created_at: now })
         .onConflict((oc) => oc.column('id').doUpdateSet(values))
         .execute();
+      c.rewards = null;
     },
-    async redemptionCounts(tierId) {
-      let q = db
-        .selectFrom('loyalty_reward_codes as c')
-        .select((eb) => ['c.reward_id', eb.fn.countAll<number>().as('n')])
-        .groupBy('c.reward_id');
-      if (tierId !== null)
-        q = q
-          .innerJoin('loyalty_tiers as t', 't.customer_id', 'c.customer_id')
-          .where('t.tier_id', '=', tierId);
-      return Object.fromEntries((await q.execute()).map((r) => [r.reward_id, Number(r.n)]));
-    },
+    redemptionCounts: (tierId) =>
+      cached(
+        () => c.counts.get(tierId ?? ''),
+        (v) => (v ? c.counts.set(tierId ?? '', v) : c.counts.delete(tierId ?? '')),
+        COUNTS_TTL_MS,
+        () => readRedemptionCounts(tierId),
+      ),
     async redeemedTypes(customerId) {
       const rows = await db
         .selectFrom('loyalty_reward_codes as c')

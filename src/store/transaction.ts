@@ -1,5 +1,5 @@
-import { CompiledQuery, sql, type Insertable, type Kysely } from 'kysely';
-import type { Database, DialectName, Store } from './database.js';
+import { CompiledQuery, sql, type Insertable, type Kysely, type QueryResult } from 'kysely';
+import { preparePostgres, type Database, type DialectName, type Store } from './database.js';
 
 export type Tx = Kysely<Database>;
 
@@ -113,4 +113,42 @@ function insertSql(
     insertSqlCache.set(key, text);
   }
   return text;
+}
+
+const pgTexts = new Map<string, string>();
+
+/**
+ * Runs a statement written once with `?` placeholders (numbered `$1…` once for PostgreSQL), with no
+ * query building per call: for hot paths, where Kysely's builder and compiler cost about as much
+ * as the statement itself. Both backends keep it prepared: SQLite by its text (the statement
+ * cache of `openStore`), PostgreSQL as a named statement on each connection (`preparePostgres`).
+ */
+export function runSql<R>(
+  tx: Tx,
+  dialect: DialectName,
+  text: string,
+  params: readonly unknown[] = [],
+): Promise<QueryResult<R>> {
+  let t = text;
+  if (dialect === 'postgres') {
+    const known = pgTexts.get(text);
+    if (known === undefined) {
+      let n = 0;
+      t = text.replace(/\?/g, () => `$${++n}`);
+      if (pgTexts.size >= 1000) pgTexts.clear();
+      pgTexts.set(text, t);
+      preparePostgres(t);
+    } else t = known;
+  }
+  return tx.executeQuery<R>(CompiledQuery.raw(t, params as unknown[]));
+}
+
+/**
+ * PostgreSQL: several statements, values inlined as literals, in one round trip (the simple query
+ * protocol; the extended one, with parameters, takes one statement at a time). Answers with the
+ * result of the last statement that returns rows (or the last). Never prepared: the texts differ
+ * with their values.
+ */
+export function runStatements<R>(tx: Tx, statements: readonly string[]): Promise<QueryResult<R>> {
+  return tx.executeQuery<R>(CompiledQuery.raw(statements.join(';\n'), []));
 }

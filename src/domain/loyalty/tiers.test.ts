@@ -9,9 +9,11 @@ import {
   initialTierState,
   orderNeeded,
   qualifyingScore,
+  spendScore,
   tierProgress,
   validateTierConfig,
   type ActionKind,
+  type ProgressPlan,
   type QualifyingActivity,
   type TierConfig,
   type TierState,
@@ -231,6 +233,119 @@ describe('tier progress', () => {
       ),
       { numRuns: 150 },
     );
+  });
+});
+
+/**
+ * The reference: every combination of action counts as a plan, a stable sort on (effort, amount,
+ * overshoot), the Pareto frontier, the order alone always offered, then at most `maxPlans` kept —
+ * the plain algorithm `tierProgress` must agree with exactly (it walks the same space without
+ * building a plan per combination).
+ */
+function referencePlans(
+  need: number,
+  s: ReturnType<typeof qualifyingScore>,
+  c: TierConfig,
+  maxPlans: number,
+): ProgressPlan[] {
+  if (need <= 0) return [];
+  const kinds = ACTION_KINDS.filter((k) => c.actionPoints[k] > 0);
+  const limits = kinds.map((k) =>
+    Math.min(Math.max(0, c.actionCaps[k] - s.counts[k]), Math.ceil(need / c.actionPoints[k])),
+  );
+  const candidates: ProgressPlan[] = [];
+  const counts = kinds.map(() => 0);
+  const visit = (i: number): void => {
+    if (i === kinds.length) {
+      let adds = 0;
+      let effort = 0;
+      const actions: Partial<Record<ActionKind, number>> = {};
+      kinds.forEach((k, j) => {
+        const n = counts[j] as number;
+        if (n > 0) {
+          actions[k] = n;
+          adds += n * c.actionPoints[k];
+          effort += n * c.actionEffort[k];
+        }
+      });
+      const orderMinor = orderNeeded(need - adds, s.spendMinor, c);
+      if (orderMinor > 0) {
+        effort += c.orderEffort;
+        adds += spendScore(s.spendMinor + orderMinor, c) - s.spendScore;
+      }
+      candidates.push({ actions, orderMinor, effort, adds });
+      return;
+    }
+    for (let n = 0; n <= (limits[i] as number); n++) {
+      counts[i] = n;
+      visit(i + 1);
+    }
+    counts[i] = 0;
+  };
+  visit(0);
+  candidates.sort((a, b) => a.effort - b.effort || a.orderMinor - b.orderMinor || a.adds - b.adds);
+  const frontier: ProgressPlan[] = [];
+  let bestOrder = Infinity;
+  for (const p of candidates) {
+    if (p.orderMinor < bestOrder) {
+      frontier.push(p);
+      bestOrder = p.orderMinor;
+    }
+  }
+  const orderOnly = candidates.find((p) => Object.keys(p.actions).length === 0);
+  if (orderOnly && !frontier.includes(orderOnly)) {
+    frontier.push(orderOnly);
+    frontier.sort((a, b) => a.effort - b.effort || a.orderMinor - b.orderMinor);
+  }
+  if (frontier.length <= maxPlans) return frontier;
+  const first = frontier[0] as ProgressPlan;
+  const last = frontier[frontier.length - 1] as ProgressPlan;
+  const kept = [first, ...frontier.slice(1, -1).slice(0, Math.max(0, maxPlans - 2)), last];
+  if (orderOnly && !kept.includes(orderOnly)) kept.splice(kept.length - 1, 0, orderOnly);
+  return kept;
+}
+
+describe('tier progress against the plain enumeration', () => {
+  const perKind = <T>(a: fc.Arbitrary<T>) =>
+    fc.record({ review: a, photo_review: a, referral: a, community: a });
+
+  it('gives exactly the plans of the plain enumeration of every combination (property)', () => {
+    fc.assert(
+      fc.property(
+        perKind(fc.integer({ min: 0, max: 80 })),
+        perKind(fc.integer({ min: 0, max: 8 })),
+        perKind(fc.oneof(fc.integer({ min: 1, max: 5 }), fc.double({ min: 0.1, max: 5, noNaN: true }))),
+        fc.oneof(fc.constant(1), fc.double({ min: 0.1, max: 3, noNaN: true })),
+        fc.integer({ min: 0, max: 80_000 }),
+        fc.integer({ min: 0, max: 4 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.constantFrom('member', 'silver', 'gold'),
+        (points, caps, efforts, orderEffort, spend, revs, maxPlans, tierId) => {
+          const c: TierConfig = {
+            ...C,
+            actionPoints: points,
+            actionCaps: caps,
+            actionEffort: efforts,
+            orderEffort,
+          };
+          const acts: QualifyingActivity[] = [order(addDays(NOW, -3), spend, 'o')];
+          for (let i = 0; i < revs; i++) acts.push({ type: 'review', at: addDays(NOW, -2), key: `r${i}` });
+          const s = qualifyingScore(acts, c, NOW);
+          const p = tierProgress(tierId, s, c, maxPlans);
+          expect(p.plans).toEqual(referencePlans(p.remaining, s, c, maxPlans));
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it('agrees on the defaults for a member with nothing yet, on the way to each tier', () => {
+    const s = qualifyingScore([], C, NOW);
+    for (const tierId of ['member', 'silver', 'gold']) {
+      const p = tierProgress(tierId, s, C);
+      expect(p.plans.length).toBeGreaterThan(1);
+      expect(p.plans).toEqual(referencePlans(p.remaining, s, C, 4));
+    }
   });
 });
 

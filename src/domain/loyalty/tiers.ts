@@ -404,56 +404,102 @@ export function orderNeeded(need: number, spendMinor: number, c: TierConfig): nu
   return units * unit;
 }
 
+/**
+ * The exact frontier without building a plan per combination (a member far from Platinum has
+ * ~25,000 of them): the combinations are walked with running sums only, and for each effort level
+ * the best one is kept — least order amount, then least overshoot, then the first in enumeration
+ * order (review count outermost) — exactly the plan a stable sort of every combination on (effort,
+ * amount, overshoot) would put first at that level. A count that already closes the gap ends its
+ * loop: more of that kind (or any later kind) adds effort to a plan that needs no order, which the
+ * smaller combination dominates.
+ */
 function cheapestPlans(need: number, score: TierScore, c: TierConfig, maxPlans: number): ProgressPlan[] {
   if (need <= 0) return [];
   const kinds = ACTION_KINDS.filter((k) => c.actionPoints[k] > 0);
-  const limits = kinds.map((k) =>
-    Math.min(Math.max(0, c.actionCaps[k] - score.counts[k]), Math.ceil(need / c.actionPoints[k])),
+  const points = kinds.map((k) => c.actionPoints[k]);
+  const efforts = kinds.map((k) => c.actionEffort[k]);
+  const limits = kinds.map((k, j) =>
+    Math.min(Math.max(0, c.actionCaps[k] - score.counts[k]), Math.ceil(need / (points[j] as number))),
   );
-  const candidates: ProgressPlan[] = [];
+  // The order that covers a residual gap r, and the score it adds, once per r.
+  const orderFor = new Map<number, { orderMinor: number; gain: number }>();
+  const order = (r: number): { orderMinor: number; gain: number } => {
+    let o = orderFor.get(r);
+    if (!o) {
+      const orderMinor = orderNeeded(r, score.spendMinor, c);
+      o = { orderMinor, gain: spendScore(score.spendMinor + orderMinor, c) - score.spendScore };
+      orderFor.set(r, o);
+    }
+    return o;
+  };
+  type Best = { orderMinor: number; adds: number; counts: number[] };
+  const best = new Map<number, Best>();
   const counts = kinds.map(() => 0);
-  const visit = (i: number): void => {
+  const visit = (i: number, adds: number, effort: number): void => {
     if (i === kinds.length) {
-      let adds = 0;
-      let effort = 0;
-      const actions: Partial<Record<ActionKind, number>> = {};
-      kinds.forEach((k, j) => {
-        const n = counts[j] as number;
-        if (n > 0) {
-          actions[k] = n;
-          adds += n * c.actionPoints[k];
-          effort += n * c.actionEffort[k];
+      let total = adds;
+      let eff = effort;
+      let orderMinor = 0;
+      if (adds < need) {
+        const o = order(need - adds);
+        orderMinor = o.orderMinor;
+        if (orderMinor > 0) {
+          eff += c.orderEffort;
+          total += o.gain;
         }
-      });
-      const orderMinor = orderNeeded(need - adds, score.spendMinor, c);
-      if (orderMinor > 0) {
-        effort += c.orderEffort;
-        adds += spendScore(score.spendMinor + orderMinor, c) - score.spendScore;
       }
-      candidates.push({ actions, orderMinor, effort, adds });
+      const b = best.get(eff);
+      if (!b) best.set(eff, { orderMinor, adds: total, counts: counts.slice() });
+      else if (orderMinor < b.orderMinor || (orderMinor === b.orderMinor && total < b.adds)) {
+        b.orderMinor = orderMinor;
+        b.adds = total;
+        b.counts = counts.slice();
+      }
       return;
     }
-    for (let n = 0; n <= (limits[i] as number); n++) {
+    const p = points[i] as number;
+    const w = efforts[i] as number;
+    const limit = limits[i] as number;
+    for (let n = 0; n <= limit; n++) {
       counts[i] = n;
-      visit(i + 1);
+      const a = adds + n * p;
+      // Same arithmetic, in the same order, as summing the plan's actions kind by kind.
+      visit(i + 1, a, n > 0 ? effort + n * w : effort);
+      if (a >= need) break;
     }
     counts[i] = 0;
   };
-  visit(0);
-  // Pareto frontier on (effort, orderMinor); among equals the plan that overshoots least.
-  candidates.sort((a, b) => a.effort - b.effort || a.orderMinor - b.orderMinor || a.adds - b.adds);
+  visit(0, 0, 0);
+  const planOf = (b: Best, effort: number): ProgressPlan => {
+    const actions: Partial<Record<ActionKind, number>> = {};
+    kinds.forEach((k, j) => {
+      const n = b.counts[j] as number;
+      if (n > 0) actions[k] = n;
+    });
+    return { actions, orderMinor: b.orderMinor, effort, adds: b.adds };
+  };
+  // Pareto frontier on (effort, orderMinor): by effort, kept when it needs less money than every
+  // plan of less effort.
   const frontier: ProgressPlan[] = [];
   let bestOrder = Infinity;
-  for (const p of candidates) {
-    if (p.orderMinor < bestOrder) {
-      frontier.push(p);
-      bestOrder = p.orderMinor;
+  for (const effort of [...best.keys()].sort((a, b) => a - b)) {
+    const b = best.get(effort) as Best;
+    if (b.orderMinor < bestOrder) {
+      frontier.push(planOf(b, effort));
+      bestOrder = b.orderMinor;
     }
   }
   // "One more order of €35" is always offered: it is what most members will do, even when a
   // review would be less effort (it is then off the frontier: same effort, more money).
-  const orderOnly = candidates.find((p) => Object.keys(p.actions).length === 0);
-  if (orderOnly && !frontier.includes(orderOnly)) {
+  const alone = order(need);
+  const orderOnly: ProgressPlan = {
+    actions: {},
+    orderMinor: alone.orderMinor,
+    effort: c.orderEffort,
+    adds: alone.gain,
+  };
+  const isOrderOnly = (p: ProgressPlan) => Object.keys(p.actions).length === 0;
+  if (!frontier.some(isOrderOnly)) {
     frontier.push(orderOnly);
     frontier.sort((a, b) => a.effort - b.effort || a.orderMinor - b.orderMinor);
   }
@@ -463,7 +509,7 @@ function cheapestPlans(need: number, score: TierScore, c: TierConfig, maxPlans: 
   const last = frontier[frontier.length - 1] as ProgressPlan;
   const middle = frontier.slice(1, -1).slice(0, Math.max(0, maxPlans - 2));
   const kept = [first, ...middle, last];
-  if (orderOnly && !kept.includes(orderOnly)) kept.splice(kept.length - 1, 0, orderOnly);
+  if (!kept.some(isOrderOnly)) kept.splice(kept.length - 1, 0, frontier.find(isOrderOnly) as ProgressPlan);
   return kept;
 }
 

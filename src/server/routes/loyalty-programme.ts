@@ -40,7 +40,11 @@ export function loyaltyProgrammeExtensions(deps: AppDeps): LoyaltyRouteExtension
     rewardFor: (rewardId) => catalogReward(deps.store.dialect, rewardId, deps.now().toISOString()),
     meSections: [
       async (customerId, balance, now) => ({
-        ...(await memberProgramme(ps, { customerId, available: balance.available, now: now.toISOString() })),
+        ...(await memberProgramme(ps, {
+          customerId,
+          available: balance.then((b) => b.available),
+          now: now.toISOString(),
+        })),
       }),
     ],
     hooks: programmeHooks(deps.store),

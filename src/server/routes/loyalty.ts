@@ -38,9 +38,12 @@ import { isObject, readJson } from '../http.js';
 export interface LoyaltyRouteExtensions {
   /** The reward a redemption `{ "rewardId": … }` buys, or null when there is no such reward. */
   rewardFor?(rewardId: string): RedemptionReward | null;
-  /** Extra fields of `GET /v1/loyalty/me` (tier, tierProgress, challenges, suggestedRewards, referralCode …). */
+  /**
+   * Extra fields of `GET /v1/loyalty/me` (tier, tierProgress, challenges, suggestedRewards,
+   * referralCode …). They start with the balance (a promise) so that their reads run beside it.
+   */
   meSections?: ReadonlyArray<
-    (customerId: string, balance: MemberBalance, now: Date) => Promise<Record<string, unknown>>
+    (customerId: string, balance: Promise<MemberBalance>, now: Date) => Promise<Record<string, unknown>>
   >;
   hooks?: LoyaltyHooks;
 }
@@ -195,11 +198,12 @@ export function loyaltyRoutes(
     const who = await customer(c);
     if (!who.ok) return who.response;
     const now = deps.now();
-    const balance = await memberBalance(ledger, who.customerId, now.toISOString());
-    const sections = await Promise.all(
-      (extensions.meSections ?? []).map((f) => f(who.customerId, balance, now)),
-    );
-    return c.json(Object.assign({ ...balance }, ...sections));
+    const balance = memberBalance(ledger, who.customerId, now.toISOString());
+    const [b, ...sections] = await Promise.all([
+      balance,
+      ...(extensions.meSections ?? []).map((f) => f(who.customerId, balance, now)),
+    ]);
+    return c.json(Object.assign({ ...b }, ...sections));
   });
 
   app.get('/v1/loyalty/me/history', async (c) => {
