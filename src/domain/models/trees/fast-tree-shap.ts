@@ -152,14 +152,13 @@ export class FastTreeShapExplainer {
       for (let n = nodeStart[t]!, nEnd = nodeStart[t + 1]!; n < nEnd; n++) {
         const xo = nodeFeature[n]! * BATCH;
         const thr = nodeThreshold[n]!;
-        const dl = nodeDefaultLeft[n]!;
+        const defaultLeft = nodeDefaultLeft[n] === 1;
         for (let e = entryStart[n]!, eEnd = entryStart[n + 1]!; e < eEnd; e++) {
           const wo = entryWord[e]! * BATCH;
           const mask = entryMask[e]!;
-          for (let r = 0; r < count; r++) {
-            const x = xt[xo + r]!;
-            words[wo + r]! |= -(+(x <= thr) | (+(x !== x) & dl)) & mask;
-          }
+          // NaN fails every comparison: !(x > thr) sends it left, x <= thr right.
+          if (defaultLeft) for (let r = 0; r < count; r++) words[wo + r]! |= -+!(xt[xo + r]! > thr) & mask;
+          else for (let r = 0; r < count; r++) words[wo + r]! |= -+(xt[xo + r]! <= thr) & mask;
         }
       }
       // One table row per block: its summed leaf contributions for this pattern.
