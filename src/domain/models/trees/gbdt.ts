@@ -785,8 +785,12 @@ class TreeGrower {
     const parentScore = (G * G) / (H + lambda);
     // A side whose hessian is a rounding residue of H is empty.
     const tiny = 1e-10 * H;
-    let best: Split | null = null;
     let bestGain = Math.max(gamma, 1e-12);
+    let bestFeature = -1;
+    let bestBin = 0;
+    let bestDefaultLeft = false;
+    let bestGl = 0;
+    let bestHl = 0;
     for (let q = 0; q < feats.length; q++) {
       const f = feats[q]!;
       const o = f * HIST_STRIDE;
@@ -797,8 +801,13 @@ class TreeGrower {
       let gl = 0;
       let hl = 0;
       for (let b = 0; b < nb; b++) {
-        gl += hist[o + 2 * b]!;
-        hl += hist[o + 2 * b + 1]!;
+        const gb = hist[o + 2 * b]!;
+        const hb = hist[o + 2 * b + 1]!;
+        // An empty bin splits the rows as the bin before it: the same gains, never strictly better
+        // (bin 0 is always tried: with missing values left it is the split "missing vs. present").
+        if (gb === 0 && hb === 0 && b > 0) continue;
+        gl += gb;
+        hl += hb;
         // Missing values go right.
         if (b < nb - 1 || hasMissing) {
           const gr = G - gl;
@@ -807,8 +816,12 @@ class TreeGrower {
             const gain = 0.5 * ((gl * gl) / (hl + lambda) + (gr * gr) / (hr + lambda) - parentScore);
             if (gain > bestGain) {
               bestGain = gain;
+              bestFeature = f;
+              bestBin = b;
               // With no missing values here, send unseen ones to the heavier side.
-              best = { gain, feature: f, bin: b, defaultLeft: !hasMissing && hl >= hr, gl, hl };
+              bestDefaultLeft = !hasMissing && hl >= hr;
+              bestGl = gl;
+              bestHl = hl;
             }
           }
         }
@@ -822,13 +835,25 @@ class TreeGrower {
             const gain = 0.5 * ((gl2 * gl2) / (hl2 + lambda) + (gr * gr) / (hr + lambda) - parentScore);
             if (gain > bestGain) {
               bestGain = gain;
-              best = { gain, feature: f, bin: b, defaultLeft: true, gl: gl2, hl: hl2 };
+              bestFeature = f;
+              bestBin = b;
+              bestDefaultLeft = true;
+              bestGl = gl2;
+              bestHl = hl2;
             }
           }
         }
       }
     }
-    return best;
+    if (bestFeature < 0) return null;
+    return {
+      gain: bestGain,
+      feature: bestFeature,
+      bin: bestBin,
+      defaultLeft: bestDefaultLeft,
+      gl: bestGl,
+      hl: bestHl,
+    };
   }
 
   private partition(rowIdx: Uint32Array, begin: number, end: number, s: Split): number {
