@@ -157,8 +157,33 @@ export class FastTreeShapExplainer {
           const wo = entryWord[e]! * BATCH;
           const mask = entryMask[e]!;
           // NaN fails every comparison: !(x > thr) sends it left, x <= thr right.
-          if (defaultLeft) for (let r = 0; r < count; r++) words[wo + r]! |= -+!(xt[xo + r]! > thr) & mask;
-          else for (let r = 0; r < count; r++) words[wo + r]! |= -+(xt[xo + r]! <= thr) & mask;
+          const c4 = count & ~3;
+          let r = 0;
+          if (defaultLeft) {
+            for (; r < c4; r += 4) {
+              const d0 = -+!(xt[xo + r]! > thr) & mask;
+              const d1 = -+!(xt[xo + r + 1]! > thr) & mask;
+              const d2 = -+!(xt[xo + r + 2]! > thr) & mask;
+              const d3 = -+!(xt[xo + r + 3]! > thr) & mask;
+              words[wo + r]! |= d0;
+              words[wo + r + 1]! |= d1;
+              words[wo + r + 2]! |= d2;
+              words[wo + r + 3]! |= d3;
+            }
+            for (; r < count; r++) words[wo + r]! |= -+!(xt[xo + r]! > thr) & mask;
+          } else {
+            for (; r < c4; r += 4) {
+              const d0 = -+(xt[xo + r]! <= thr) & mask;
+              const d1 = -+(xt[xo + r + 1]! <= thr) & mask;
+              const d2 = -+(xt[xo + r + 2]! <= thr) & mask;
+              const d3 = -+(xt[xo + r + 3]! <= thr) & mask;
+              words[wo + r]! |= d0;
+              words[wo + r + 1]! |= d1;
+              words[wo + r + 2]! |= d2;
+              words[wo + r + 3]! |= d3;
+            }
+            for (; r < count; r++) words[wo + r]! |= -+(xt[xo + r]! <= thr) & mask;
+          }
         }
       }
       // One table row per block: its summed leaf contributions for this pattern.
@@ -170,9 +195,22 @@ export class FastTreeShapExplainer {
         const nf = featStart[k + 1]! - f0;
         const base = tableStart[k]!;
         for (let r = 0; r < count; r++) rowBase[r] = base + ((words[wo + r]! >>> sh) & mask) * nf;
+        const c4 = count & ~3;
         for (let q = 0; q < nf; q++) {
           const at = outOffset + blockFeature[f0 + q]!;
-          for (let r = 0, o = at; r < count; r++, o += cols) out[o]! += table[rowBase[r]! + q]!;
+          let r = 0;
+          let o = at;
+          for (; r < c4; r += 4, o += 4 * cols) {
+            const t0 = table[rowBase[r]! + q]!;
+            const t1 = table[rowBase[r + 1]! + q]!;
+            const t2 = table[rowBase[r + 2]! + q]!;
+            const t3 = table[rowBase[r + 3]! + q]!;
+            out[o]! += t0;
+            out[o + cols]! += t1;
+            out[o + 2 * cols]! += t2;
+            out[o + 3 * cols]! += t3;
+          }
+          for (; r < count; r++, o += cols) out[o]! += table[rowBase[r]! + q]!;
         }
       }
     }
