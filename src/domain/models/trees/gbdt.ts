@@ -58,7 +58,7 @@ export interface BoostingOptions {
   readonly seed?: number;
   /**
    * Builds the histograms instead of the learner's own loop, e.g. on several threads (the shell
-   * provides one). Must give exactly `buildHistogram`'s values; the model is then bit-identical.
+   * provides one). Must give exactly `buildNodeHistogram`'s values; the model is then bit-identical.
    */
   readonly histogramBuilder?: HistogramBuilder;
 }
@@ -66,7 +66,8 @@ export interface BoostingOptions {
 /**
  * A strategy that builds node histograms, given once per training the arrays it reads (allocated
  * with its `allocate`, so that other threads can see them). `build` must leave in slot `slot` of
- * `hists` exactly what `buildHistogram(hists, slot · stride · 512, …, 0, feats.length)` would.
+ * `hists` exactly what `buildNodeHistogram` would (slot `partSlot` is its scratch): e.g. the two
+ * halves of a large node on two threads, added in the same order.
  */
 export interface HistogramBuilder {
   allocate(bytes: number): ArrayBuffer | SharedArrayBuffer;
@@ -89,6 +90,8 @@ export interface HistogramArrays {
   /** `slots` histograms of stride · 512 values each. */
   readonly hists: Float64Array;
   readonly slots: number;
+  /** The slot free for a node's second half (never one of the learner's). */
+  readonly partSlot: number;
 }
 
 export interface TrainingResult {
@@ -245,10 +248,10 @@ export function trainGradientBoosting(
   const sampleBuf = new Uint32Array(alloc(4 * trainRows.length));
   if (builder !== undefined) {
     // Live histograms: at most one per leaf, and the one being built.
-    const slots = p.maxLeaves + 1;
+    const slots = p.maxLeaves + 2;
     const hists = new Float64Array(alloc(8 * slots * stride * HIST_STRIDE));
-    builder.bind({ bins, stride, cols: data.cols, gh, rowIdx: sampleBuf, hists, slots });
-    grower.useSlots(hists, slots);
+    builder.bind({ bins, stride, cols: data.cols, gh, rowIdx: sampleBuf, hists, slots, partSlot: slots - 1 });
+    grower.useSlots(hists, slots - 1);
   }
   const gossCounts = p.goss !== null ? new Int32Array(4096) : null;
   const gossWarmup = Math.ceil(1 / p.eta);
@@ -571,6 +574,64 @@ export function buildHistogram(
   }
 }
 
+/** A node with at least twice this many rows has its histogram built in two halves. */
+export const HISTOGRAM_HALF_ROWS = 4096;
+
+/** Where a node's rows [begin, end) are cut in two for its histogram, or -1 when they are not. */
+export function histogramHalves(begin: number, end: number): number {
+  return end - begin >= 2 * HISTOGRAM_HALF_ROWS ? begin + ((end - begin) >>> 1) : -1;
+}
+
+/** hist[at …] += part[partAt …] over the features `buildHistogram` wrote for `feats`. */
+export function addHistogram(
+  hist: Float64Array,
+  at: number,
+  part: Float64Array,
+  partAt: number,
+  stride: number,
+  cols: number,
+  feats: Int32Array,
+): void {
+  if (feats.length === cols) {
+    for (let j = 0, n = stride * HIST_STRIDE; j < n; j++) hist[at + j]! += part[partAt + j]!;
+    return;
+  }
+  for (let q = 0; q < feats.length; q++) {
+    const o = feats[q]! * HIST_STRIDE;
+    for (let j = o; j < o + HIST_STRIDE; j++) hist[at + j]! += part[partAt + j]!;
+  }
+}
+
+/**
+ * A node's histogram over `feats`: `buildHistogram` of all its rows, or for a large node (see
+ * {@link histogramHalves}) of its first half into `hist` and its second into `part`, then added —
+ * a fixed decomposition, so two threads can build the halves and give the same values.
+ */
+export function buildNodeHistogram(
+  hist: Float64Array,
+  at: number,
+  part: Float64Array,
+  partAt: number,
+  bins: Uint8Array,
+  stride: number,
+  cols: number,
+  rowIdx: Uint32Array,
+  begin: number,
+  end: number,
+  gh: Float64Array,
+  feats: Int32Array,
+): void {
+  const nf = feats.length;
+  const mid = histogramHalves(begin, end);
+  if (mid < 0) {
+    buildHistogram(hist, at, bins, stride, cols, rowIdx, begin, end, gh, feats, 0, nf);
+    return;
+  }
+  buildHistogram(hist, at, bins, stride, cols, rowIdx, begin, mid, gh, feats, 0, nf);
+  buildHistogram(part, partAt, bins, stride, cols, rowIdx, mid, end, gh, feats, 0, nf);
+  addHistogram(hist, at, part, partAt, stride, cols, feats);
+}
+
 /** Values per feature in a histogram (256 bins × gradient and hessian). */
 export const HISTOGRAM_FEATURE_STRIDE = 512;
 
@@ -605,6 +666,7 @@ class TreeGrower {
   private readonly pool: Float64Array[] = [];
   private readonly side = new Uint8Array(256);
   private readonly slotOf = new Map<Float64Array, number>();
+  private part: Float64Array | null = null;
 
   constructor(
     private readonly bins: Uint8Array,
@@ -764,8 +826,10 @@ class TreeGrower {
     const slot = this.slotOf.get(hist);
     if (this.builder !== undefined && slot !== undefined) this.builder.build(slot, begin, end, feats);
     else
-      buildHistogram(
+      buildNodeHistogram(
         hist,
+        0,
+        (this.part ??= new Float64Array(this.stride * HIST_STRIDE)),
         0,
         this.bins,
         this.stride,
@@ -775,8 +839,6 @@ class TreeGrower {
         end,
         gh,
         feats,
-        0,
-        feats.length,
       );
   }
 
