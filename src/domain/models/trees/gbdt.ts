@@ -667,6 +667,7 @@ class TreeGrower {
   private readonly side = new Uint8Array(256);
   private readonly slotOf = new Map<Float64Array, number>();
   private part: Float64Array | null = null;
+  private readonly columns: Uint8Array;
 
   constructor(
     private readonly bins: Uint8Array,
@@ -679,6 +680,11 @@ class TreeGrower {
   ) {
     this.nBins = Int32Array.from(bounds, (b) => b.length);
     this.scratch = new Uint32Array(rows);
+    // Column-major copy of the bins: a partition reads one feature of scattered rows, which then
+    // come from one column (rows bytes, cache-resident) instead of a row each.
+    this.columns = new Uint8Array(rows * cols);
+    for (let i = 0; i < rows; i++)
+      for (let f = 0, o = i * stride; f < cols; f++) this.columns[f * rows + i] = bins[o + f]!;
   }
 
   grow(
@@ -919,8 +925,8 @@ class TreeGrower {
   }
 
   private partition(rowIdx: Uint32Array, begin: number, end: number, s: Split): number {
-    const { bins, stride, scratch, side } = this;
-    const f = s.feature;
+    const { columns, scratch, side } = this;
+    const column = columns.subarray(s.feature * this.scratch.length, (s.feature + 1) * this.scratch.length);
     // side[b] = 1 when bin b goes left: a table lookup instead of a branch per row.
     for (let b = 0; b < 256; b++) side[b] = b <= s.bin ? 1 : 0;
     side[MISSING_BIN] = s.defaultLeft ? 1 : 0;
@@ -928,7 +934,7 @@ class TreeGrower {
     let nr = 0;
     for (let k = begin; k < end; k++) {
       const i = rowIdx[k]!;
-      const left = side[bins[i * stride + f]!]!;
+      const left = side[column[i]!]!;
       // Write to both sides, advance one (branch-free); nl <= k, so no unread row is overwritten.
       rowIdx[nl] = i;
       scratch[nr] = i;
