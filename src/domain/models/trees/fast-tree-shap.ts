@@ -31,19 +31,23 @@ export const FAST_SHAP_MAX_BITS = 6;
 export class FastTreeShapExplainer {
   private readonly bias: number;
   private readonly cols: number;
-  // Per tree t: its splits [nodeStart[t], nodeStart[t+1]), its blocks [blockStart[t],
+  // Per tree t: its lookups [lookupStart[t], lookupStart[t+1]), its blocks [blockStart[t],
   // blockStart[t+1]) and how many 32-bit pattern words its blocks fill (treeWords[t]).
-  private readonly nodeStart: Int32Array;
+  private readonly lookupStart: Int32Array;
   private readonly blockStart: Int32Array;
   private readonly treeWords: Int32Array;
-  // Per split n: feature, threshold, default side, and the (word, mask) entries
-  // [entryStart[n], entryStart[n+1]) where its go-left decision is a bit of some block's pattern.
-  private readonly nodeFeature: Int32Array;
-  private readonly nodeThreshold: Float64Array;
-  private readonly nodeDefaultLeft: Uint8Array;
-  private readonly entryStart: Int32Array;
-  private readonly entryWord: Int32Array;
-  private readonly entryMask: Int32Array;
+  // Every split is x <= some cut of its feature. Per feature f, its distinct cuts ascending at
+  // cuts[f·K …], padded with +Infinity to K (a power of two): a row's cut index of x is the number
+  // of cuts below x (K for a missing x), and a split on cut j sends x left when that is <= j.
+  private readonly cutsPerFeature: number;
+  private readonly cuts: Float64Array;
+  // Per lookup g of a tree (one per feature and pattern word): indexed by the cut index of the
+  // row's value of feature lookupFeature[g], the bits of word lookupWord[g] that its splits on
+  // that feature set (go left), in lookupTable from lookupTableStart[g] (K + 1 entries).
+  private readonly lookupFeature: Int32Array;
+  private readonly lookupWord: Int32Array;
+  private readonly lookupTableStart: Int32Array;
+  private readonly lookupTable: Int32Array;
   // Per block k: its pattern is (word[blockWord[k]] >>> blockShift[k]) & blockMask[k]; its features
   // [featStart[k], featStart[k+1]) and its table rows from tableStart[k].
   private readonly blockWord: Int32Array;
@@ -54,8 +58,8 @@ export class FastTreeShapExplainer {
   private readonly tableStart: Int32Array;
   private readonly table: Float64Array;
   private readonly fallback: TreeShapExplainer | null;
-  // Scratch for one batch of rows: the values transposed, the pattern words, the table offsets.
-  private readonly xt: Float64Array;
+  // Scratch for one batch of rows: the cut indices transposed, the pattern words, the table offsets.
+  private readonly xt: Int32Array;
   private readonly words: Int32Array;
   private readonly rowBase: Int32Array;
 
@@ -74,15 +78,16 @@ export class FastTreeShapExplainer {
       if (treeDepth(tree) > maxBits) deep.push(tree);
       else b.addTree(tree, maxBits);
     }
-    this.nodeStart = Int32Array.from(b.nodeStart);
     this.blockStart = Int32Array.from(b.blockStart);
     this.treeWords = Int32Array.from(b.treeWords);
-    this.nodeFeature = Int32Array.from(b.nodeFeature);
-    this.nodeThreshold = Float64Array.from(b.nodeThreshold);
-    this.nodeDefaultLeft = Uint8Array.from(b.nodeDefaultLeft);
-    this.entryStart = Int32Array.from(b.entryStart);
-    this.entryWord = Int32Array.from(b.entryWord);
-    this.entryMask = Int32Array.from(b.entryMask);
+    const lk = buildLookups(this.cols, b);
+    this.cutsPerFeature = lk.cutsPerFeature;
+    this.cuts = lk.cuts;
+    this.lookupStart = lk.lookupStart;
+    this.lookupFeature = lk.lookupFeature;
+    this.lookupWord = lk.lookupWord;
+    this.lookupTableStart = lk.lookupTableStart;
+    this.lookupTable = lk.lookupTable;
     this.blockWord = Int32Array.from(b.blockWord);
     this.blockShift = Int32Array.from(b.blockShift);
     this.blockMask = Int32Array.from(b.blockMask);
@@ -94,7 +99,7 @@ export class FastTreeShapExplainer {
       deep.length === 0
         ? null
         : new TreeShapExplainer({ ...model, baseScore: 0, trees: deep } satisfies GradientBoostedModel);
-    this.xt = new Float64Array(this.cols * BATCH);
+    this.xt = new Int32Array(this.cols * BATCH);
     this.words = new Int32Array(Math.max(1, ...b.treeWords) * BATCH);
     this.rowBase = new Int32Array(BATCH);
   }
@@ -136,55 +141,43 @@ export class FastTreeShapExplainer {
     outOffset: number,
   ): void {
     const { cols, xt, words, rowBase } = this;
-    // Transposed, a split reads its feature for the whole batch contiguously.
+    // Each value's cut index (branch-free binary search), transposed so that a lookup reads its
+    // feature for the whole batch contiguously.
+    const { cuts, cutsPerFeature: K } = this;
     for (let r = 0; r < count; r++) {
       const o = offset + r * cols;
-      for (let f = 0, at = r; f < cols; f++, at += BATCH) xt[at] = values[o + f]!;
+      for (let f = 0, at = r, c = 0; f < cols; f++, at += BATCH, c += K) {
+        const x = values[o + f]!;
+        let j = 0;
+        for (let step = K >>> 1; step > 0; step >>>= 1) j += step * +(cuts[c + j + step - 1]! < x);
+        xt[at] = x === x ? j : K;
+      }
     }
-    const { nodeStart, blockStart, treeWords, nodeFeature, nodeThreshold, nodeDefaultLeft } = this;
-    const { entryStart, entryWord, entryMask, blockWord, blockShift, blockMask } = this;
+    const { lookupStart, blockStart, treeWords, lookupFeature, lookupWord, lookupTableStart } = this;
+    const { lookupTable, blockWord, blockShift, blockMask } = this;
     const { featStart, blockFeature, tableStart, table } = this;
     const nTrees = treeWords.length;
+    const c4 = count & ~3;
     for (let t = 0; t < nTrees; t++) {
       words.fill(0, 0, treeWords[t]! * BATCH);
-      // Every split once per row: x <= threshold goes left, a missing x to its default side;
-      // the decision is copied into each block pattern it is a bit of (branch-free).
-      for (let n = nodeStart[t]!, nEnd = nodeStart[t + 1]!; n < nEnd; n++) {
-        const xo = nodeFeature[n]! * BATCH;
-        const thr = nodeThreshold[n]!;
-        const defaultLeft = nodeDefaultLeft[n] === 1;
-        for (let e = entryStart[n]!, eEnd = entryStart[n + 1]!; e < eEnd; e++) {
-          const wo = entryWord[e]! * BATCH;
-          const mask = entryMask[e]!;
-          // NaN fails every comparison: !(x > thr) sends it left, x <= thr right.
-          const c4 = count & ~3;
-          let r = 0;
-          if (defaultLeft) {
-            for (; r < c4; r += 4) {
-              const d0 = -+!(xt[xo + r]! > thr) & mask;
-              const d1 = -+!(xt[xo + r + 1]! > thr) & mask;
-              const d2 = -+!(xt[xo + r + 2]! > thr) & mask;
-              const d3 = -+!(xt[xo + r + 3]! > thr) & mask;
-              words[wo + r]! |= d0;
-              words[wo + r + 1]! |= d1;
-              words[wo + r + 2]! |= d2;
-              words[wo + r + 3]! |= d3;
-            }
-            for (; r < count; r++) words[wo + r]! |= -+!(xt[xo + r]! > thr) & mask;
-          } else {
-            for (; r < c4; r += 4) {
-              const d0 = -+(xt[xo + r]! <= thr) & mask;
-              const d1 = -+(xt[xo + r + 1]! <= thr) & mask;
-              const d2 = -+(xt[xo + r + 2]! <= thr) & mask;
-              const d3 = -+(xt[xo + r + 3]! <= thr) & mask;
-              words[wo + r]! |= d0;
-              words[wo + r + 1]! |= d1;
-              words[wo + r + 2]! |= d2;
-              words[wo + r + 3]! |= d3;
-            }
-            for (; r < count; r++) words[wo + r]! |= -+(xt[xo + r]! <= thr) & mask;
-          }
+      // Every split once per row, all of a tree's splits on one feature in one lookup: the bits
+      // of the block patterns their go-left decisions set.
+      for (let g = lookupStart[t]!, gEnd = lookupStart[t + 1]!; g < gEnd; g++) {
+        const xo = lookupFeature[g]! * BATCH;
+        const wo = lookupWord[g]! * BATCH;
+        const lt = lookupTableStart[g]!;
+        let r = 0;
+        for (; r < c4; r += 4) {
+          const d0 = lookupTable[lt + xt[xo + r]!]!;
+          const d1 = lookupTable[lt + xt[xo + r + 1]!]!;
+          const d2 = lookupTable[lt + xt[xo + r + 2]!]!;
+          const d3 = lookupTable[lt + xt[xo + r + 3]!]!;
+          words[wo + r]! |= d0;
+          words[wo + r + 1]! |= d1;
+          words[wo + r + 2]! |= d2;
+          words[wo + r + 3]! |= d3;
         }
+        for (; r < count; r++) words[wo + r]! |= lookupTable[lt + xt[xo + r]!]!;
       }
       // One table row per block: its summed leaf contributions for this pattern.
       for (let k = blockStart[t]!, kEnd = blockStart[t + 1]!; k < kEnd; k++) {
@@ -195,7 +188,6 @@ export class FastTreeShapExplainer {
         const nf = featStart[k + 1]! - f0;
         const base = tableStart[k]!;
         for (let r = 0; r < count; r++) rowBase[r] = base + ((words[wo + r]! >>> sh) & mask) * nf;
-        const c4 = count & ~3;
         for (let q = 0; q < nf; q++) {
           const at = outOffset + blockFeature[f0 + q]!;
           let r = 0;
@@ -224,6 +216,78 @@ export class FastTreeShapExplainer {
 
 /** Rows explained together per tree (their values, patterns and outputs stay in the L1 cache). */
 const BATCH = 128;
+
+/** The cut-index lookups of the builder's splits (see the explainer's fields). */
+function buildLookups(
+  cols: number,
+  b: TableBuilder,
+): {
+  cutsPerFeature: number;
+  cuts: Float64Array;
+  lookupStart: Int32Array;
+  lookupFeature: Int32Array;
+  lookupWord: Int32Array;
+  lookupTableStart: Int32Array;
+  lookupTable: Int32Array;
+} {
+  const distinct = Array.from({ length: cols }, () => new Set<number>());
+  b.nodeFeature.forEach((f, n) => distinct[f]!.add(b.nodeThreshold[n]!));
+  const sorted = distinct.map((d) => Float64Array.from(d).sort());
+  let K = 1;
+  for (const c of sorted) while (K < c.length + 1) K *= 2;
+  const cuts = new Float64Array(cols * K).fill(Infinity);
+  sorted.forEach((c, f) => cuts.set(c, f * K));
+  const cutIndex = (f: number, thr: number): number => sorted[f]!.indexOf(thr);
+  const lookupStart: number[] = [0];
+  const lookupFeature: number[] = [];
+  const lookupWord: number[] = [];
+  const lookupTableStart: number[] = [];
+  const tables: Int32Array[] = [];
+  let size = 0;
+  for (let t = 0; t + 1 < b.nodeStart.length; t++) {
+    // (feature, word) → its table
+    const groups = new Map<number, Int32Array>();
+    for (let n = b.nodeStart[t]!; n < b.nodeStart[t + 1]!; n++) {
+      const f = b.nodeFeature[n]!;
+      const j = cutIndex(f, b.nodeThreshold[n]!);
+      for (let e = b.entryStart[n]!; e < b.entryStart[n + 1]!; e++) {
+        const w = b.entryWord[e]!;
+        const key = w * cols + f;
+        let tab = groups.get(key);
+        if (tab === undefined) {
+          tab = new Int32Array(K + 1);
+          groups.set(key, tab);
+        }
+        const mask = b.entryMask[e]!;
+        for (let i = 0; i <= j; i++) tab[i]! |= mask;
+        if (b.nodeDefaultLeft[n] === 1) tab[K]! |= mask;
+      }
+    }
+    for (const [key, tab] of [...groups].sort((x, y) => x[0] - y[0])) {
+      lookupFeature.push(key % cols);
+      lookupWord.push(Math.floor(key / cols));
+      lookupTableStart.push(size);
+      tables.push(tab);
+      size += tab.length;
+    }
+    lookupStart.push(lookupFeature.length);
+  }
+  const lookupTable = new Int32Array(size);
+  let at = 0;
+  for (const tab of tables) {
+    lookupTable.set(tab, at);
+    at += tab.length;
+  }
+  return {
+    cutsPerFeature: K,
+    cuts,
+    lookupStart: Int32Array.from(lookupStart),
+    lookupFeature: Int32Array.from(lookupFeature),
+    lookupWord: Int32Array.from(lookupWord),
+    lookupTableStart: Int32Array.from(lookupTableStart),
+    lookupTable,
+  };
+}
 
 /** One step of a root-to-node path: the split, the side taken, and the side's cover fraction. */
 interface Step {
