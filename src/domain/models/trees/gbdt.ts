@@ -520,6 +520,12 @@ export function buildHistogram(
   qBegin: number,
   qEnd: number,
 ): void {
+  // Most of the features (column sampling ≥ 3/4): every feature four bins at a time is faster
+  // than the sampled ones one by one; the others' cells are written but never read.
+  if (feats.length !== cols && qBegin === 0 && qEnd === feats.length && 4 * feats.length >= 3 * cols) {
+    qEnd = cols;
+    feats = Int32Array.from({ length: cols }, (_, j) => j);
+  }
   if (
     feats.length === cols &&
     LITTLE_ENDIAN &&
