@@ -100,7 +100,7 @@ export class FastTreeShapExplainer {
         ? null
         : new TreeShapExplainer({ ...model, baseScore: 0, trees: deep } satisfies GradientBoostedModel);
     this.xt = new Int32Array(this.cols * BATCH);
-    this.words = new Int32Array(Math.max(1, ...b.treeWords) * BATCH);
+    this.words = new Int32Array(b.treeWords.reduce((m, w) => Math.max(m, w), 1) * BATCH);
     this.rowBase = new Int32Array(BATCH);
   }
 
