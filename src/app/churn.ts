@@ -39,6 +39,29 @@ import { featureImportance } from '../domain/models/trees/model.js';
 import type { FeatureMatrix } from '../domain/models/trees/feature-matrix.js';
 import { err, ok, type Result } from '../domain/result.js';
 import { formatDay, parseDay } from './evaluate-models.js';
+import { startHistogramWorkers } from './histogram-workers.js';
+import { explainInWorkers } from './tree-shap-workers.js';
+
+/** From this many customers, training and scoring use every core (worker threads). */
+export const PARALLEL_MIN_CUSTOMERS = 50_000;
+
+/** {@link runChurnEvaluation}, building the histograms on every core for a large store. */
+async function runChurnEvaluationOnCores(
+  histories: readonly CustomerHistory[],
+  options: ChurnSplitOptions,
+): Promise<Result<ChurnRun, ChurnError>> {
+  if (histories.length < PARALLEL_MIN_CUSTOMERS || options.boosting?.histogramBuilder !== undefined)
+    return runChurnEvaluation(histories, options);
+  const histograms = startHistogramWorkers();
+  try {
+    return runChurnEvaluation(histories, {
+      ...options,
+      boosting: { ...options.boosting, histogramBuilder: histograms },
+    });
+  } finally {
+    await histograms.close();
+  }
+}
 
 /** Where the churn use cases read histories from (store/churn-history-repository.ts). */
 export interface ChurnHistorySource {
@@ -257,7 +280,7 @@ export async function evaluateChurn(
   source: ChurnHistorySource,
   options: ChurnSplitOptions,
 ): Promise<Result<ChurnEvaluation, ChurnError>> {
-  const run = runChurnEvaluation(await source.load(), options);
+  const run = await runChurnEvaluationOnCores(await source.load(), options);
   return run.ok ? ok(run.value.evaluation) : run;
 }
 
@@ -267,7 +290,7 @@ export async function trainChurn(
   models: ChurnModelStore,
   options: ChurnSplitOptions & { now: Date },
 ): Promise<Result<{ modelVersion: string; evaluation: ChurnEvaluation }, ChurnError>> {
-  const run = runChurnEvaluation(await source.load(), options);
+  const run = await runChurnEvaluationOnCores(await source.load(), options);
   if (!run.ok) return run;
   const json = JSON.stringify(churnModelToJSON(run.value.model));
   const trainedAt = options.now.toISOString();
@@ -335,7 +358,12 @@ export async function scoreChurn(
     cutoffDay = last + 1;
   }
   const rows = churnRowsAt(histories, cutoffDay * DAY_MS, model.windowDays, null);
-  const scored = scoreWithReasons(model, rows.matrix, rows.views);
+  // TreeSHAP values for a large store on every core (the same values as on one).
+  const contributions =
+    rows.matrix.rows >= PARALLEL_MIN_CUSTOMERS
+      ? (await explainInWorkers(model.trees, rows.matrix)).contributions
+      : undefined;
+  const scored = scoreWithReasons(model, rows.matrix, rows.views, 3, contributions);
   const scoredAt = options.now.toISOString();
   const asOf = formatDay(cutoffDay - 1);
   await models.replaceScores(

@@ -264,25 +264,47 @@ export function explainChurn(
   return { reasons: candidates.slice(0, top), driver, driverWeights: weights };
 }
 
-/** A churn score with its reasons for every row of `data` (`views[i]` is row i's history). */
+/**
+ * A churn score with its reasons for every row of `data` (`views[i]` is row i's history). The
+ * TreeSHAP values are computed here, a chunk of rows at a time, unless `contributions` (rows × cols,
+ * as `explainAllFast` gives, e.g. from several threads) is passed in.
+ */
 export function scoreWithReasons(
   model: ChurnModel,
   data: FeatureMatrix,
   views: readonly HistoryAsOf[],
   top = 3,
+  contributions?: Float64Array,
 ): Array<{ probability: number } & ChurnExplanation> {
+  const { rows, cols } = data;
+  if (contributions !== undefined && contributions.length !== rows * cols)
+    throw new RangeError('contributions must hold rows × cols values');
   const probabilities = predictChurn(model, data);
-  const explainer = new FastTreeShapExplainer(model.trees);
-  const phi = new Float64Array(data.cols);
+  const explainer = contributions === undefined ? new FastTreeShapExplainer(model.trees) : null;
+  const chunk = 4096;
+  const buf = explainer !== null ? new Float64Array(Math.min(rows, chunk) * cols) : null;
   const out: Array<{ probability: number } & ChurnExplanation> = [];
-  for (let i = 0; i < data.rows; i++) {
-    phi.fill(0);
-    explainer.explainRow(data.values, i * data.cols, phi);
-    const row = data.values.subarray(i * data.cols, (i + 1) * data.cols);
-    out.push({
-      probability: probabilities[i]!,
-      ...explainChurn(data.featureNames, row, phi, views[i]!, top),
-    });
+  for (let begin = 0; begin < rows; begin += chunk) {
+    const end = Math.min(rows, begin + chunk);
+    let phi: Float64Array;
+    let at: number;
+    if (explainer !== null && buf !== null) {
+      buf.fill(0);
+      explainer.explainRows(data.values, begin, end, buf);
+      phi = buf;
+      at = 0;
+    } else {
+      phi = contributions!;
+      at = begin * cols;
+    }
+    for (let i = begin; i < end; i++) {
+      const o = at + (i - begin) * cols;
+      const row = data.values.subarray(i * cols, (i + 1) * cols);
+      out.push({
+        probability: probabilities[i]!,
+        ...explainChurn(data.featureNames, row, phi.subarray(o, o + cols), views[i]!, top),
+      });
+    }
   }
   return out;
 }

@@ -102,11 +102,16 @@ export function binOf(upper: Float64Array, x: number): number {
 /**
  * Bin every cell of a matrix, row-major, one byte per cell, rows padded to `stride` bytes
  * (default: cols rounded up to a multiple of 4, so a row can be read four cells at a time;
- * padding cells hold bin 0).
+ * padding cells hold bin 0), into `out` if given (zero-filled, rows × stride).
  */
-export function binMatrix(m: FeatureMatrix, bounds: BinBounds, stride = paddedStride(m.cols)): Uint8Array {
+export function binMatrix(
+  m: FeatureMatrix,
+  bounds: BinBounds,
+  stride = paddedStride(m.cols),
+  out: Uint8Array<ArrayBufferLike> = new Uint8Array(m.rows * stride),
+): Uint8Array<ArrayBufferLike> {
   const { values, rows, cols } = m;
-  const out = new Uint8Array(rows * stride);
+  if (out.length !== rows * stride) throw new RangeError('binMatrix: output of the wrong size');
   // Bounds padded to 255 entries with +Infinity: a fixed eight-step, branch-free binary search
   // counts the bounds below x, which is the bin of x (NaN compares false everywhere: fixed below).
   const padded = new Float64Array(cols * MAX_VALUE_BINS).fill(Infinity);

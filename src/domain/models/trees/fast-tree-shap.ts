@@ -21,34 +21,47 @@ export const FAST_SHAP_MAX_BITS = 6;
  * path above it, chosen from the root down as the largest subtrees whose path nodes plus internal
  * nodes number at most `FAST_SHAP_MAX_BITS`. Every o-bit of every leaf in a block is a function of
  * the go-left decisions at those nodes, so one table row per decision pattern holds the summed
- * contributions of all the block's leaves (a depth-4 tree is 4 blocks of 2^5 rows). Per row the
- * explainer evaluates every split once, then adds one table row per block: O(N + B·F) per tree
- * (N splits, B blocks of F features) instead of O(L·D²). Trees deeper than the bit limit fall back
+ * contributions of all the block's leaves (a depth-4 tree is 4 blocks of 2^5 rows). The explainer
+ * works on a batch of rows per tree: it evaluates every split once per row and ORs the decision
+ * into each block pattern it is a bit of (the blocks' patterns share 32-bit words), then adds one
+ * table row per block: O(N + B·F) per tree (N splits, B blocks of F features) instead of
+ * O(L·D²), in branch-free loops over the batch. Trees deeper than the bit limit fall back
  * to the exact algorithm (`TreeShapExplainer`). The values equal exact TreeSHAP up to rounding.
  */
 export class FastTreeShapExplainer {
   private readonly bias: number;
   private readonly cols: number;
-  // Splits above the blocks (in some block's path, in no block's subtree), and their decisions.
-  private readonly upperFeature: Int32Array;
-  private readonly upperThreshold: Float64Array;
-  private readonly upperDefaultLeft: Uint8Array;
-  private readonly decision: Uint8Array;
-  // Per block k: its path bits [prefixStart[k], prefixStart[k+1]) (upper split, flip), its
-  // subtree's splits [subStart[k], subStart[k+1]) in the order of its next bits, its features
+  // Per tree t: its lookups [lookupStart[t], lookupStart[t+1]), its blocks [blockStart[t],
+  // blockStart[t+1]) and how many 32-bit pattern words its blocks fill (treeWords[t]).
+  private readonly lookupStart: Int32Array;
+  private readonly blockStart: Int32Array;
+  private readonly treeWords: Int32Array;
+  // Every split is x <= some cut of its feature. Per feature f, its distinct cuts ascending at
+  // cuts[f·K …], padded with +Infinity to K (a power of two): a row's cut index of x is the number
+  // of cuts below x (K for a missing x), and a split on cut j sends x left when that is <= j.
+  private readonly cutsPerFeature: number;
+  private readonly cuts: Float64Array;
+  // Per lookup g of a tree (one per feature and pattern word): indexed by the cut index of the
+  // row's value of feature lookupFeature[g], the bits of word lookupWord[g] that its splits on
+  // that feature set (go left), in lookupTable from lookupTableStart[g] (K + 1 entries).
+  private readonly lookupFeature: Int32Array;
+  private readonly lookupWord: Int32Array;
+  private readonly lookupTableStart: Int32Array;
+  private readonly lookupTable: Int32Array;
+  // Per block k: its pattern is (word[blockWord[k]] >>> blockShift[k]) & blockMask[k]; its features
   // [featStart[k], featStart[k+1]) and its table rows from tableStart[k].
-  private readonly prefixStart: Int32Array;
-  private readonly prefixSplit: Int32Array;
-  private readonly prefixFlip: Uint8Array;
-  private readonly subStart: Int32Array;
-  private readonly subFeature: Int32Array;
-  private readonly subThreshold: Float64Array;
-  private readonly subDefaultLeft: Uint8Array;
+  private readonly blockWord: Int32Array;
+  private readonly blockShift: Int32Array;
+  private readonly blockMask: Int32Array;
   private readonly featStart: Int32Array;
   private readonly blockFeature: Int32Array;
   private readonly tableStart: Int32Array;
   private readonly table: Float64Array;
   private readonly fallback: TreeShapExplainer | null;
+  // Scratch for one batch of rows: the cut indices transposed, the pattern words, the table offsets.
+  private readonly xt: Int32Array;
+  private readonly words: Int32Array;
+  private readonly rowBase: Int32Array;
 
   constructor(model: GradientBoostedModel, options: { maxBits?: number } = {}) {
     const maxBits = options.maxBits ?? FAST_SHAP_MAX_BITS;
@@ -65,17 +78,19 @@ export class FastTreeShapExplainer {
       if (treeDepth(tree) > maxBits) deep.push(tree);
       else b.addTree(tree, maxBits);
     }
-    this.upperFeature = Int32Array.from(b.upperFeature);
-    this.upperThreshold = Float64Array.from(b.upperThreshold);
-    this.upperDefaultLeft = Uint8Array.from(b.upperDefaultLeft);
-    this.decision = new Uint8Array(b.upperFeature.length);
-    this.prefixStart = Int32Array.from(b.prefixStart);
-    this.prefixSplit = Int32Array.from(b.prefixSplit);
-    this.prefixFlip = Uint8Array.from(b.prefixFlip);
-    this.subStart = Int32Array.from(b.subStart);
-    this.subFeature = Int32Array.from(b.subFeature);
-    this.subThreshold = Float64Array.from(b.subThreshold);
-    this.subDefaultLeft = Uint8Array.from(b.subDefaultLeft);
+    this.blockStart = Int32Array.from(b.blockStart);
+    this.treeWords = Int32Array.from(b.treeWords);
+    const lk = buildLookups(this.cols, b);
+    this.cutsPerFeature = lk.cutsPerFeature;
+    this.cuts = lk.cuts;
+    this.lookupStart = lk.lookupStart;
+    this.lookupFeature = lk.lookupFeature;
+    this.lookupWord = lk.lookupWord;
+    this.lookupTableStart = lk.lookupTableStart;
+    this.lookupTable = lk.lookupTable;
+    this.blockWord = Int32Array.from(b.blockWord);
+    this.blockShift = Int32Array.from(b.blockShift);
+    this.blockMask = Int32Array.from(b.blockMask);
     this.featStart = Int32Array.from(b.featStart);
     this.blockFeature = Int32Array.from(b.blockFeature);
     this.tableStart = Int32Array.from(b.tableStart);
@@ -84,6 +99,9 @@ export class FastTreeShapExplainer {
       deep.length === 0
         ? null
         : new TreeShapExplainer({ ...model, baseScore: 0, trees: deep } satisfies GradientBoostedModel);
+    this.xt = new Int32Array(this.cols * BATCH);
+    this.words = new Int32Array(b.treeWords.reduce((m, w) => Math.max(m, w), 1) * BATCH);
+    this.rowBase = new Int32Array(BATCH);
   }
 
   /** Expected margin (the bias of every explanation). */
@@ -94,33 +112,181 @@ export class FastTreeShapExplainer {
   /** Explain the row of raw values starting at `offset` in `values`; adds into `phi` if given. */
   explainRow(values: ArrayLike<number>, offset = 0, phi?: Float64Array): Explanation {
     const out = phi ?? new Float64Array(this.cols);
-    const { upperFeature, upperThreshold, upperDefaultLeft, decision } = this;
-    // A split sends x left when x <= threshold, a missing x to its default side (branch-free).
-    const nUpper = upperFeature.length;
-    for (let n = 0; n < nUpper; n++) {
-      const x = values[offset + upperFeature[n]!]!;
-      decision[n] = +(x <= upperThreshold[n]!) | (+(x !== x) & upperDefaultLeft[n]!);
-    }
-    const { prefixStart, prefixSplit, prefixFlip, subStart, subFeature, subThreshold, subDefaultLeft } = this;
-    const { featStart, blockFeature, tableStart, table } = this;
-    const nBlocks = tableStart.length;
-    for (let k = 0; k < nBlocks; k++) {
-      let pattern = 0;
-      let bit = 0;
-      for (let q = prefixStart[k]!, end = prefixStart[k + 1]!; q < end; q++, bit++)
-        pattern |= (decision[prefixSplit[q]!]! ^ prefixFlip[q]!) << bit;
-      for (let q = subStart[k]!, end = subStart[k + 1]!; q < end; q++, bit++) {
-        const x = values[offset + subFeature[q]!]!;
-        pattern |= (+(x <= subThreshold[q]!) | (+(x !== x) & subDefaultLeft[q]!)) << bit;
-      }
-      const f0 = featStart[k]!;
-      const nf = featStart[k + 1]! - f0;
-      const base = tableStart[k]! + pattern * nf;
-      for (let q = 0; q < nf; q++) out[blockFeature[f0 + q]!]! += table[base + q]!;
-    }
-    if (this.fallback !== null) this.fallback.explainRow(values, offset, out);
+    this.explainBatch(values, offset, 1, out, 0);
     return { bias: this.bias, contributions: out };
   }
+
+  /**
+   * Explain rows [begin, end) of a row-major matrix of `cols` values per row, adding row i's
+   * contributions into `out[(i − begin)·cols + j]` (so `out` holds end − begin rows). The same
+   * values as {@link explainRow} row by row, bit for bit, a batch of rows at a time per tree.
+   */
+  explainRows(values: ArrayLike<number>, begin: number, end: number, out: Float64Array): void {
+    const cols = this.cols;
+    if (!(begin >= 0 && end >= begin && end * cols <= values.length))
+      throw new RangeError(`rows [${begin}, ${end}) are outside the matrix`);
+    if (out.length < (end - begin) * cols) throw new RangeError('output too short for the rows');
+    for (let r = begin; r < end; r += BATCH) {
+      const n = Math.min(BATCH, end - r);
+      this.explainBatch(values, r * cols, n, out, (r - begin) * cols);
+    }
+  }
+
+  /** `count` ≤ BATCH rows from `values[offset]`, added into `out` from `outOffset`. */
+  private explainBatch(
+    values: ArrayLike<number>,
+    offset: number,
+    count: number,
+    out: Float64Array,
+    outOffset: number,
+  ): void {
+    const { cols, xt, words, rowBase } = this;
+    // Each value's cut index (branch-free binary search), transposed so that a lookup reads its
+    // feature for the whole batch contiguously.
+    const { cuts, cutsPerFeature: K } = this;
+    for (let r = 0; r < count; r++) {
+      const o = offset + r * cols;
+      for (let f = 0, at = r, c = 0; f < cols; f++, at += BATCH, c += K) {
+        const x = values[o + f]!;
+        let j = 0;
+        for (let step = K >>> 1; step > 0; step >>>= 1) j += step * +(cuts[c + j + step - 1]! < x);
+        xt[at] = x === x ? j : K;
+      }
+    }
+    const { lookupStart, blockStart, treeWords, lookupFeature, lookupWord, lookupTableStart } = this;
+    const { lookupTable, blockWord, blockShift, blockMask } = this;
+    const { featStart, blockFeature, tableStart, table } = this;
+    const nTrees = treeWords.length;
+    const c4 = count & ~3;
+    for (let t = 0; t < nTrees; t++) {
+      words.fill(0, 0, treeWords[t]! * BATCH);
+      // Every split once per row, all of a tree's splits on one feature in one lookup: the bits
+      // of the block patterns their go-left decisions set.
+      for (let g = lookupStart[t]!, gEnd = lookupStart[t + 1]!; g < gEnd; g++) {
+        const xo = lookupFeature[g]! * BATCH;
+        const wo = lookupWord[g]! * BATCH;
+        const lt = lookupTableStart[g]!;
+        let r = 0;
+        for (; r < c4; r += 4) {
+          const d0 = lookupTable[lt + xt[xo + r]!]!;
+          const d1 = lookupTable[lt + xt[xo + r + 1]!]!;
+          const d2 = lookupTable[lt + xt[xo + r + 2]!]!;
+          const d3 = lookupTable[lt + xt[xo + r + 3]!]!;
+          words[wo + r]! |= d0;
+          words[wo + r + 1]! |= d1;
+          words[wo + r + 2]! |= d2;
+          words[wo + r + 3]! |= d3;
+        }
+        for (; r < count; r++) words[wo + r]! |= lookupTable[lt + xt[xo + r]!]!;
+      }
+      // One table row per block: its summed leaf contributions for this pattern.
+      for (let k = blockStart[t]!, kEnd = blockStart[t + 1]!; k < kEnd; k++) {
+        const wo = blockWord[k]! * BATCH;
+        const sh = blockShift[k]!;
+        const mask = blockMask[k]!;
+        const f0 = featStart[k]!;
+        const nf = featStart[k + 1]! - f0;
+        const base = tableStart[k]!;
+        for (let r = 0; r < count; r++) rowBase[r] = base + ((words[wo + r]! >>> sh) & mask) * nf;
+        for (let q = 0; q < nf; q++) {
+          const at = outOffset + blockFeature[f0 + q]!;
+          let r = 0;
+          let o = at;
+          for (; r < c4; r += 4, o += 4 * cols) {
+            const t0 = table[rowBase[r]! + q]!;
+            const t1 = table[rowBase[r + 1]! + q]!;
+            const t2 = table[rowBase[r + 2]! + q]!;
+            const t3 = table[rowBase[r + 3]! + q]!;
+            out[o]! += t0;
+            out[o + cols]! += t1;
+            out[o + 2 * cols]! += t2;
+            out[o + 3 * cols]! += t3;
+          }
+          for (; r < count; r++, o += cols) out[o]! += table[rowBase[r]! + q]!;
+        }
+      }
+    }
+    if (this.fallback !== null)
+      for (let r = 0; r < count; r++) {
+        const o = outOffset + r * cols;
+        this.fallback.explainRow(values, offset + r * cols, out.subarray(o, o + cols));
+      }
+  }
+}
+
+/** Rows explained together per tree (their values, patterns and outputs stay in the L1 cache). */
+const BATCH = 128;
+
+/** The cut-index lookups of the builder's splits (see the explainer's fields). */
+function buildLookups(
+  cols: number,
+  b: TableBuilder,
+): {
+  cutsPerFeature: number;
+  cuts: Float64Array;
+  lookupStart: Int32Array;
+  lookupFeature: Int32Array;
+  lookupWord: Int32Array;
+  lookupTableStart: Int32Array;
+  lookupTable: Int32Array;
+} {
+  const distinct = Array.from({ length: cols }, () => new Set<number>());
+  b.nodeFeature.forEach((f, n) => distinct[f]!.add(b.nodeThreshold[n]!));
+  const sorted = distinct.map((d) => Float64Array.from(d).sort());
+  let K = 1;
+  for (const c of sorted) while (K < c.length + 1) K *= 2;
+  const cuts = new Float64Array(cols * K).fill(Infinity);
+  sorted.forEach((c, f) => cuts.set(c, f * K));
+  const cutIndex = (f: number, thr: number): number => sorted[f]!.indexOf(thr);
+  const lookupStart: number[] = [0];
+  const lookupFeature: number[] = [];
+  const lookupWord: number[] = [];
+  const lookupTableStart: number[] = [];
+  const tables: Int32Array[] = [];
+  let size = 0;
+  for (let t = 0; t + 1 < b.nodeStart.length; t++) {
+    // (feature, word) → its table
+    const groups = new Map<number, Int32Array>();
+    for (let n = b.nodeStart[t]!; n < b.nodeStart[t + 1]!; n++) {
+      const f = b.nodeFeature[n]!;
+      const j = cutIndex(f, b.nodeThreshold[n]!);
+      for (let e = b.entryStart[n]!; e < b.entryStart[n + 1]!; e++) {
+        const w = b.entryWord[e]!;
+        const key = w * cols + f;
+        let tab = groups.get(key);
+        if (tab === undefined) {
+          tab = new Int32Array(K + 1);
+          groups.set(key, tab);
+        }
+        const mask = b.entryMask[e]!;
+        for (let i = 0; i <= j; i++) tab[i]! |= mask;
+        if (b.nodeDefaultLeft[n] === 1) tab[K]! |= mask;
+      }
+    }
+    for (const [key, tab] of [...groups].sort((x, y) => x[0] - y[0])) {
+      lookupFeature.push(key % cols);
+      lookupWord.push(Math.floor(key / cols));
+      lookupTableStart.push(size);
+      tables.push(tab);
+      size += tab.length;
+    }
+    lookupStart.push(lookupFeature.length);
+  }
+  const lookupTable = new Int32Array(size);
+  let at = 0;
+  for (const tab of tables) {
+    lookupTable.set(tab, at);
+    at += tab.length;
+  }
+  return {
+    cutsPerFeature: K,
+    cuts,
+    lookupStart: Int32Array.from(lookupStart),
+    lookupFeature: Int32Array.from(lookupFeature),
+    lookupWord: Int32Array.from(lookupWord),
+    lookupTableStart: Int32Array.from(lookupTableStart),
+    lookupTable,
+  };
 }
 
 /** One step of a root-to-node path: the split, the side taken, and the side's cover fraction. */
@@ -129,21 +295,21 @@ interface Step {
   readonly feature: number;
   readonly left: boolean;
   readonly zero: number;
-  /** Index among the upper splits (for steps above a block; -1 inside it). */
-  readonly upper: number;
 }
 
 class TableBuilder {
-  readonly upperFeature: number[] = [];
-  readonly upperThreshold: number[] = [];
-  readonly upperDefaultLeft: number[] = [];
-  readonly prefixStart: number[] = [0];
-  readonly prefixSplit: number[] = [];
-  readonly prefixFlip: number[] = [];
-  readonly subStart: number[] = [0];
-  readonly subFeature: number[] = [];
-  readonly subThreshold: number[] = [];
-  readonly subDefaultLeft: number[] = [];
+  readonly nodeStart: number[] = [0];
+  readonly blockStart: number[] = [0];
+  readonly treeWords: number[] = [];
+  readonly nodeFeature: number[] = [];
+  readonly nodeThreshold: number[] = [];
+  readonly nodeDefaultLeft: number[] = [];
+  readonly entryStart: number[] = [0];
+  readonly entryWord: number[] = [];
+  readonly entryMask: number[] = [];
+  readonly blockWord: number[] = [];
+  readonly blockShift: number[] = [];
+  readonly blockMask: number[] = [];
   readonly featStart: number[] = [0];
   readonly blockFeature: number[] = [];
   readonly tableStart: number[] = [];
@@ -156,35 +322,70 @@ class TableBuilder {
       tree.feature[n]! < 0 ? 0 : (internal[n] = 1 + count(tree.left[n]!) + count(tree.right[n]!));
     count(0);
     const leafTables = new Map<number, LeafTable>();
+    // Each block: the tree nodes whose go-left decisions are its pattern's bits, in bit order.
+    const blocks: number[][] = [];
     const visit = (node: number, path: Step[]): void => {
       const isLeaf = tree.feature[node]! < 0;
       if (path.length + (isLeaf ? 0 : internal[node]!) <= maxBits) {
-        this.addBlock(tree, node, path, leafTables);
+        const bits = this.addBlock(tree, node, path, leafTables);
+        if (bits !== null) blocks.push(bits);
         return;
       }
-      const upper = this.upperFeature.length;
-      this.upperFeature.push(tree.feature[node]!);
-      this.upperThreshold.push(tree.threshold[node]!);
-      this.upperDefaultLeft.push(tree.defaultLeft[node]!);
       const c = tree.cover[node]!;
       for (const goLeft of [true, false]) {
         const child = goLeft ? tree.left[node]! : tree.right[node]!;
         const zero = c > 0 ? tree.cover[child]! / c : 0.5;
-        visit(child, [...path, { node, feature: tree.feature[node]!, left: goLeft, zero, upper }]);
+        visit(child, [...path, { node, feature: tree.feature[node]!, left: goLeft, zero }]);
       }
     };
     visit(0, []);
+    // Pack the blocks' patterns into 32-bit words (a pattern never straddles two words), and
+    // gather, per split, the bits its decision sets in each word.
+    const masks = new Map<number, Map<number, number>>();
+    let word = 0;
+    let shift = 0;
+    for (const bits of blocks) {
+      if (shift + bits.length > 32) {
+        word++;
+        shift = 0;
+      }
+      this.blockWord.push(word);
+      this.blockShift.push(shift);
+      this.blockMask.push((1 << bits.length) - 1);
+      bits.forEach((node, q) => {
+        const perWord = masks.get(node) ?? new Map<number, number>();
+        perWord.set(word, (perWord.get(word) ?? 0) | (1 << (shift + q)));
+        masks.set(node, perWord);
+      });
+      shift += bits.length;
+    }
+    const nodes = [...masks.keys()].sort((a, b) => a - b);
+    for (const node of nodes) {
+      this.nodeFeature.push(tree.feature[node]!);
+      this.nodeThreshold.push(tree.threshold[node]!);
+      this.nodeDefaultLeft.push(tree.defaultLeft[node]!);
+      for (const [w, m] of masks.get(node)!) {
+        this.entryWord.push(w);
+        this.entryMask.push(m);
+      }
+      this.entryStart.push(this.entryWord.length);
+    }
+    this.nodeStart.push(this.nodeFeature.length);
+    this.blockStart.push(this.blockWord.length);
+    this.treeWords.push(blocks.length === 0 ? 0 : word + 1);
   }
 
-  /** The block of `root`'s subtree below `prefix`: bits = prefix matches, then subtree decisions. */
+  /**
+   * The block of `root`'s subtree below `prefix`: its pattern's bits are the go-left decisions of
+   * the prefix's splits, then of the subtree's splits in depth-first order. Returns those nodes,
+   * or null for a block with no features (a single leaf: its value is all bias).
+   */
   private addBlock(
     tree: RegressionTree,
     root: number,
     prefix: readonly Step[],
     leafTables: Map<number, LeafTable>,
-  ): void {
-    // Bits: prefix steps (1 = x takes the path's side), then the subtree's splits in depth-first
-    // order (1 = x goes left).
+  ): number[] | null {
     const bitIndex = new Map<number, number>();
     const subtreeSplits: number[] = [];
     const leaves: { leaf: number; path: Step[] }[] = [];
@@ -199,7 +400,7 @@ class TableBuilder {
       for (const goLeft of [true, false]) {
         const child = goLeft ? tree.left[node]! : tree.right[node]!;
         const zero = c > 0 ? tree.cover[child]! / c : 0.5;
-        walk(child, [...path, { node, feature: tree.feature[node]!, left: goLeft, zero, upper: -1 }]);
+        walk(child, [...path, { node, feature: tree.feature[node]!, left: goLeft, zero }]);
       }
     };
     walk(root, []);
@@ -218,15 +419,15 @@ class TableBuilder {
     for (const s of prefix) slot(s.feature);
     for (const { path } of leaves) for (const s of path) slot(s.feature);
     const nf = feats.length;
-    if (nf === 0) return; // a single leaf: its value is all bias
+    if (nf === 0) return null;
     const rows = 1 << (prefix.length + subtreeSplits.length);
     const chunk = new Float64Array(rows * nf);
     for (const { leaf, path } of leaves) {
       const full = [...prefix, ...path];
       const lt = leafTable(tree, leaf, full, leafTables);
-      // For each step of the full path: which bit says whether x takes the path's side.
+      // For each step of the full path: which bit holds its split's decision, and whether the
+      // path goes left there (x follows the step when the bit equals that).
       const stepBit = full.map((s, i) => (i < prefix.length ? i : bitIndex.get(s.node)!));
-      const stepWantsOne = full.map((s, i) => i < prefix.length || s.left);
       const uniqueOfStep = full.map((s) => lt.features.indexOf(s.feature));
       const slots = lt.features.map(slot);
       const u = lt.features.length;
@@ -235,7 +436,7 @@ class TableBuilder {
         let o = (1 << u) - 1;
         for (let i = 0; i < full.length; i++) {
           const bit = (p >> stepBit[i]!) & 1;
-          if ((bit === 1) !== stepWantsOne[i]) o &= ~(1 << uniqueOfStep[i]!);
+          if ((bit === 1) !== full[i]!.left) o &= ~(1 << uniqueOfStep[i]!);
         }
         const src = o * u;
         const dst = p * nf;
@@ -245,19 +446,9 @@ class TableBuilder {
     this.tableStart.push(this.tableSize);
     this.chunks.push(chunk);
     this.tableSize += chunk.length;
-    for (const s of prefix) {
-      this.prefixSplit.push(s.upper);
-      this.prefixFlip.push(s.left ? 0 : 1);
-    }
-    this.prefixStart.push(this.prefixSplit.length);
-    for (const node of subtreeSplits) {
-      this.subFeature.push(tree.feature[node]!);
-      this.subThreshold.push(tree.threshold[node]!);
-      this.subDefaultLeft.push(tree.defaultLeft[node]!);
-    }
-    this.subStart.push(this.subFeature.length);
     for (const f of feats) this.blockFeature.push(f);
     this.featStart.push(this.blockFeature.length);
+    return [...prefix.map((s) => s.node), ...subtreeSplits];
   }
 
   table(): Float64Array {
@@ -340,7 +531,6 @@ export function explainAllFast(
     throw new RangeError('matrix and model have different feature counts');
   const ex = new FastTreeShapExplainer(model);
   const out = new Float64Array(data.rows * data.cols);
-  for (let i = 0; i < data.rows; i++)
-    ex.explainRow(data.values, i * data.cols, out.subarray(i * data.cols, (i + 1) * data.cols));
+  ex.explainRows(data.values, 0, data.rows, out);
   return { bias: ex.expectedValue, contributions: out };
 }

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { CHURN_BOOSTING } from '../domain/models/churn/model.js';
+import type { FeatureMatrix } from '../domain/models/trees/feature-matrix.js';
+import { explainAllFast } from '../domain/models/trees/fast-tree-shap.js';
+import { trainGradientBoosting, type BoostingOptions } from '../domain/models/trees/gbdt.js';
+import { toJSON } from '../domain/models/trees/model.js';
+import { explainAll } from '../domain/models/trees/tree-shap.js';
+import { createRandom } from '../domain/random.js';
+import { startHistogramWorkers } from './histogram-workers.js';
+import { explainInWorkers } from './tree-shap-workers.js';
+
+/** A nonlinear binary problem with missing values, 13 features (not a multiple of 4). */
+function problem(rows: number, seed: number): { x: FeatureMatrix; y: Float64Array } {
+  const r = createRandom(seed);
+  const cols = 13;
+  const values = new Float64Array(rows * cols);
+  const y = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) values[i * cols + j] = j % 5 === 0 && r.chance(0.05) ? NaN : r.normal();
+    const a = values[i * cols + 1]!;
+    const b = values[i * cols + 2]!;
+    y[i] = r.chance(1 / (1 + Math.exp(-(a * b + Math.sin(2 * a) + (b > 0.5 ? 1 : 0))))) ? 1 : 0;
+  }
+  return { x: { values, rows, cols, featureNames: Array.from({ length: cols }, (_, j) => `f${j}`) }, y };
+}
+
+describe('trees on worker threads', () => {
+  const { x, y } = problem(12_000, 5);
+
+  it('grows bit-identical models with the histograms built on 2 threads as on one', async () => {
+    const pool = startHistogramWorkers(2);
+    try {
+      const settings: BoostingOptions[] = [
+        { objective: 'logloss', rounds: 12, maxDepth: 5, seed: 1 },
+        { objective: 'logloss', rounds: 12, maxDepth: 6, goss: { topRate: 0.2, otherRate: 0.1 }, seed: 2 },
+        { ...CHURN_BOOSTING, rounds: 12, seed: 3 },
+      ];
+      for (const o of settings) {
+        const one = trainGradientBoosting(x, y, o);
+        const two = trainGradientBoosting(x, y, { ...o, histogramBuilder: pool });
+        expect(two.model.trees.length).toBeGreaterThan(5);
+        expect(toJSON(two.model)).toEqual(toJSON(one.model));
+      }
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+
+  it('explains every row on 2 threads exactly as on one, and as exact TreeSHAP to 1e-9', async () => {
+    const { model } = trainGradientBoosting(x, y, { ...CHURN_BOOSTING, rounds: 30, seed: 4 });
+    const single = explainAllFast(model, x);
+    const threaded = await explainInWorkers(model, x, { threads: 2, chunkRows: 1000 });
+    expect(threaded.bias).toBe(single.bias);
+    expect(Array.from(threaded.contributions)).toEqual(Array.from(single.contributions));
+    const head: FeatureMatrix = { ...x, values: x.values.subarray(0, 300 * x.cols), rows: 300 };
+    const exact = explainAll(model, head).contributions;
+    for (let k = 0; k < exact.length; k++)
+      expect(Math.abs(threaded.contributions[k]! - exact[k]!)).toBeLessThan(1e-9);
+  }, 60_000);
+});
