@@ -384,6 +384,11 @@ experiments
   .option('--holdout <share>', 'share held out as control, 0 to 1', number('--holdout'), 0.1)
   .option('--variants <list>', 'comma-separated variant names (default: treatment)')
   .option('--window-days <n>', 'attribution window in days', int('--window-days'), 30)
+  .option(
+    '--retained-days <n>',
+    'an order in the last N days of the window counts as retained (default: its second half)',
+    int('--retained-days'),
+  )
   .option('--cost-minor <n>', 'cost per treated customer in minor units (for ROI)', int('--cost-minor'), 0)
   .option('--margin <m>', 'gross margin on revenue, 0 to 1 (for ROI)', number('--margin'), 0.3)
   .option('--json', 'print as JSON')
@@ -395,6 +400,7 @@ experiments
       holdout: number;
       variants?: string;
       windowDays: number;
+      retainedDays?: number;
       costMinor: number;
       margin: number;
       json?: boolean;

@@ -81,6 +81,7 @@ export async function runExperimentCreate(
     holdout: number;
     variants?: string;
     windowDays: number;
+    retainedDays?: number;
     costMinor: number;
     margin: number;
     json?: boolean;
@@ -97,6 +98,7 @@ export async function runExperimentCreate(
         ? { variants: o.variants.split(',').map((name) => ({ name: name.trim(), weight: 1 })) }
         : {}),
       windowDays: o.windowDays,
+      ...(o.retainedDays !== undefined ? { retainedDays: o.retainedDays } : {}),
       costPerTreatedMinor: o.costMinor,
       margin: o.margin,
     });
