@@ -229,13 +229,8 @@ export function decisionRepository(store: Store): DecisionRepository<Tx> {
 
 /** The store's decisioning configuration: the defaults with its `decisioning` setting applied. */
 export async function loadDecisioningConfig(store: Store): Promise<DecisioningConfig> {
-  const row = await store.db
-    .selectFrom('settings')
-    .select('value')
-    .where('key', '=', 'decisioning')
-    .executeTakeFirst();
-  if (!row) return defaultDecisioningConfig;
-  return applyDecisioningSettings(decisioningSettingsSchema.parse(JSON.parse(row.value)));
+  const settings = await loadDecisioningSettings(store);
+  return Object.keys(settings).length === 0 ? defaultDecisioningConfig : applyDecisioningSettings(settings);
 }
 
 /** The store's stored `decisioning` overrides (an empty object when there are none). */

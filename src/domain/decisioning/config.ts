@@ -39,10 +39,15 @@ export const decisioningSettingsSchema = z
       })
       .partial()
       .strict()
-      .refine((e) => e.retainedDays === undefined || e.retainedDays <= (e.windowDays ?? 30), {
-        message: 'must be at most windowDays (30 when not set)',
-        path: ['retainedDays'],
-      }),
+      .refine(
+        (e) =>
+          e.retainedDays === undefined ||
+          e.retainedDays <= (e.windowDays ?? defaultDecisioningConfig.experiments.windowDays),
+        {
+          message: `must be at most windowDays (${defaultDecisioningConfig.experiments.windowDays} when not set)`,
+          path: ['retainedDays'],
+        },
+      ),
   })
   .partial()
   .strict();
