@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { experimentReport } from '../src/app/experiment-report.js';
+import { experimentReport, retainedDaysOf } from '../src/app/experiment-report.js';
 import { applyDecisioningSettings } from '../src/domain/decisioning/config.js';
 import { openStore } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
@@ -120,8 +120,7 @@ for (const id of ['exp_journey_churn_save', 'exp_journey_win_back', 'exp_global_
     );
     // Retention caused by a save: saved after the exposure, would have churned before the
     // retention period (so no order in it without the save), and has an order in it.
-    const retainedMs =
-      (view.experiment.retainedDays ?? Math.ceil(view.experiment.windowDays / 2)) * 86_400_000;
+    const retainedMs = retainedDaysOf(view.experiment) * 86_400_000;
     const caused = mature.filter((e) => {
       const sv = saves.get(e.customer_id);
       const from = Date.parse(e.exposed_at);
