@@ -472,17 +472,24 @@ export async function recommendForCustomers(
   const catalog = await store.catalog();
   if (catalog === null) return null;
   const activities = await store.activities(customerIds);
+  // Each customer's history products, once: they decide which lists to load and which to read.
+  const histories = new Map<string, ReadonlySet<string>>();
   const wanted = new Set<string>();
-  for (const a of activities.values()) for (const id of historyProducts(a)) wanted.add(id);
+  for (const [id, a] of activities) {
+    const own = new Set(historyProducts(a));
+    histories.set(id, own);
+    for (const p of own) wanted.add(p);
+  }
   const source = rankingSource(catalog, await store.neighbours([...wanted]));
   const asOfDay = dayOf(now);
   const none: CustomerActivity = { purchases: [], views: [] };
+  const nothing: ReadonlySet<string> = new Set();
   return {
     modelVersion: catalog.modelId,
     trainedAsOf: catalog.asOf,
     recommend: (customerId, query) => {
       const activity = activities.get(customerId) ?? none;
-      const own = readingOnly(source, new Set(historyProducts(activity)));
+      const own = readingOnly(source, histories.get(customerId) ?? nothing);
       return rankActivity(catalog, own, activity, query, asOfDay);
     },
   };
