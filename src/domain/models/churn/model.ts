@@ -223,6 +223,9 @@ export interface ChurnExplanation {
   readonly driverWeights: Readonly<Record<ChurnDriver, number>>;
 }
 
+/** The churn features by name (what a TreeSHAP column is explained with). */
+const FEATURE_BY_NAME = new Map(CHURN_FEATURES.map((f) => [f.name, f]));
+
 /** Contributions below this (log-odds) are not worth a reason. */
 export const MIN_REASON_CONTRIBUTION = 0.01;
 
@@ -240,11 +243,10 @@ export function explainChurn(
   top = 3,
 ): ChurnExplanation {
   const weights: Record<ChurnDriver, number> = { price: 0, service: 0, quality: 0, disengagement: 0 };
-  const byName = new Map(CHURN_FEATURES.map((f) => [f.name, f]));
   const candidates: ChurnReason[] = [];
   featureNames.forEach((name, j) => {
     const c = contributions[j]!;
-    const f = byName.get(name);
+    const f = FEATURE_BY_NAME.get(name);
     if (!f || !(c > 0)) return;
     if (f.driver !== null) weights[f.driver] += c;
     if (c < MIN_REASON_CONTRIBUTION) return;
