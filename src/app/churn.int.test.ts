@@ -143,5 +143,20 @@ describe.each(DATABASES)('churn on a small synthetic store (%s)', (dialect) => {
     expect(profile?.churn?.modelVersion).toBe(trained.value.modelVersion);
     expect(profile?.churn?.reasons.length).toBeGreaterThan(0);
     expect(typeof profile?.churn?.reasons[0]?.text).toBe('string');
+    // Training stacked several cut-offs, each labelled before the holdout's features begin.
+    const ev = trained.value.evaluation;
+    expect(ev.training.cutoffs).toBeGreaterThan(1);
+    expect(ev.trainingCutoff < ev.calibrationEnd).toBe(true);
+
+    // A model stored by an earlier feature set is refused, not read column by column.
+    const json = JSON.parse(stored!.model) as { featureNames: string[] };
+    await churnStore(t.store).saveModel({
+      ...stored!,
+      id: 'chm_old_features',
+      trained_at: new Date(now().getTime() + 1000).toISOString(),
+      model: JSON.stringify({ ...json, featureNames: json.featureNames.slice().reverse() }),
+    });
+    const refused = await scoreChurn(churnHistoryStore(t.store), churnStore(t.store), { now: now() });
+    expect(refused.ok ? null : refused.error.message).toMatch(/different feature set.*churn train/);
   }, 120_000);
 });

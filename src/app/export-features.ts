@@ -1,8 +1,9 @@
 /**
  * `patron features export`: the exact churn matrix and split Patron trains and evaluates on, as
  * CSV, so the learner can be checked against another tool on the same data. Rows of the training
- * cut-off come first (`split` = train), then the holdout (`split` = test); a customer active at
- * both cut-offs has one row in each. Missing values are empty cells.
+ * cut-offs come first (`split` = train; the latest cut-off's rows, then each earlier one's), then
+ * the holdout (`split` = test); a customer active at several cut-offs has one row at each. Missing
+ * values are empty cells.
  */
 import fs from 'node:fs';
 import { buildChurnDataset, type ChurnError, type ChurnHistorySource, type ChurnRows } from './churn.js';

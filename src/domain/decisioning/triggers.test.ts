@@ -97,6 +97,24 @@ describe('triggers', () => {
     expect(types(withOrders([0]), T0 + 300 * DAY)).not.toContain('inactive');
   });
 
+  it('saves only inside the customer’s own purchase cycle; past it the inactivity journey takes over', () => {
+    const churn = {
+      probability: 0.8,
+      previousProbability: 0.7,
+      driver: 'quality' as const,
+      reasons: [],
+      scoredAt: T0,
+    };
+    // Every 10 days: at risk 14 days after the last order (within 1.5 × 10), inactive after 15.
+    const s = withOrders([0, 10, 20], { churn });
+    expect(types(s, T0 + 34 * DAY)).toContain('churn_risk_crossed');
+    expect(types(s, T0 + 36 * DAY)).not.toContain('churn_risk_crossed');
+    expect(types(s, T0 + 36 * DAY)).toContain('inactive');
+    // One order: the cycle is firstOrderCycleDays (60) after it.
+    expect(types(withOrders([0], { churn }), T0 + 59 * DAY)).toContain('churn_risk_crossed');
+    expect(types(withOrders([0], { churn }), T0 + 61 * DAY)).not.toContain('churn_risk_crossed');
+  });
+
   it('fires win-back for a churned customer instead of a save', () => {
     const churn = {
       probability: 0.95,

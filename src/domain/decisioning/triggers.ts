@@ -77,6 +77,12 @@ export interface TriggerConfig {
   readonly churnedAfterDays: number;
   /** Inactive when the days since the last order exceed this multiple of the customer's mean gap. */
   readonly inactivityFactor: number;
+  /**
+   * A churn save is for a customer still inside their purchase cycle: once inactive (above) they
+   * are the inactivity and win-back journeys'. A one-order customer has no gap of their own; their
+   * cycle is taken to be this many days after the first order.
+   */
+  readonly firstOrderCycleDays: number;
   /** Days from delivery to the review request per category (time-to-value); `default` otherwise. */
   readonly reviewDelayDays: Readonly<Record<string, number>>;
   /** A review request is due for this many days after its due date, then the moment has passed. */
@@ -95,6 +101,7 @@ export const defaultTriggerConfig: TriggerConfig = {
   churnedThreshold: 0.9,
   churnedAfterDays: 120,
   inactivityFactor: 1.5,
+  firstOrderCycleDays: 60,
   reviewDelayDays: {
     default: 7,
     coffee: 5,
@@ -227,6 +234,10 @@ function stateTriggers(state: CustomerState, now: number, config: TriggerConfig)
     last !== undefined &&
     churn.probability >= config.churnedThreshold &&
     now - last.at >= config.churnedAfterDays * DAY;
+  const gap = usualGapDays(state);
+  const inactive =
+    last !== undefined &&
+    (now - last.at) / DAY > (gap === null ? config.firstOrderCycleDays : config.inactivityFactor * gap);
   if (churn && !churned && last) {
     const prev = churn.previousProbability;
     const facts = { probability: churn.probability, previous: prev, driver: churn.driver };
@@ -234,7 +245,9 @@ function stateTriggers(state: CustomerState, now: number, config: TriggerConfig)
     // per spell and reason — when the risk crosses the threshold, when a new order starts a spell
     // that is already at risk, or when the reason changes within the spell (a ticket filed after
     // the order turns "disengagement" into "service": the matching save is a different one).
-    if (churn.probability >= config.churnRiskThreshold) {
+    // Past the customer's own cycle the risk is no longer "about to leave" but "left": the save's
+    // moment has passed (the inactivity nudge and the win-back take over).
+    if (churn.probability >= config.churnRiskThreshold && !inactive) {
       out.push({
         type: 'churn_risk_crossed',
         key: `risk:${last.orderId}:${churn.driver ?? 'unknown'}`,
@@ -254,10 +267,9 @@ function stateTriggers(state: CustomerState, now: number, config: TriggerConfig)
     });
   }
 
-  const gap = usualGapDays(state);
   if (gap !== null && last && !churned) {
     const since = (now - last.at) / DAY;
-    if (since > config.inactivityFactor * gap) {
+    if (inactive) {
       out.push({
         type: 'inactive',
         key: `inactive:${last.orderId}`,

@@ -36,6 +36,45 @@ describe('churn features', () => {
     }
   });
 
+  it('counts what happened since the last order: refunds, low ratings, severe tickets', () => {
+    const h = customer({
+      orders: [order(0), order(30)],
+      refunds: [
+        { at: day(5), orderId: 'o0' },
+        { at: day(34), orderId: 'o30' },
+      ],
+      reviews: [
+        { at: day(10), rating: 1 },
+        { at: day(33), rating: 2 },
+        { at: day(35), rating: 5 },
+      ],
+      tickets: [
+        { ticketId: 't1', openedAt: day(8), severity: 'urgent', resolvedAt: null, satisfied: null },
+        { ticketId: 't2', openedAt: day(32), severity: 'medium', resolvedAt: null, satisfied: null },
+        { ticketId: 't3', openedAt: day(33), severity: 'high', resolvedAt: day(40), satisfied: false },
+      ],
+    });
+    expect(value('refundsSinceLastOrder', h, 40)).toBe(1);
+    expect(value('lowRatingsSinceLastOrder', h, 40)).toBe(1);
+    expect(value('severeTicketsSinceLastOrder', h, 40)).toBe(1);
+    // Before the refund and the reviews happened: nothing yet.
+    expect(value('refundsSinceLastOrder', h, 32)).toBe(0);
+    expect(value('lowRatingsSinceLastOrder', h, 32)).toBe(0);
+    expect(Number.isNaN(value('refundsSinceLastOrder', customer({}), 40))).toBe(true);
+    const f = churnFeature('severeTicketsSinceLastOrder');
+    const v = historyAsOf(h, day(40));
+    expect(f.reason(f.compute(v), v)).toBe('1 high-severity ticket since the last order');
+  });
+
+  it('measures how deep the last orders’ discounts went', () => {
+    // 10 % off, none, 30 % off (of the price before the discount).
+    const h = customer({
+      orders: [order(0, 9000, 1000), order(10), order(20, 7000, 3000), order(30, 8000, 2000)],
+    });
+    expect(value('recentDiscountDepth', h, 40)).toBeCloseTo((0 + 0.3 + 0.2) / 3);
+    expect(value('recentDiscountDepth', regular, 100)).toBe(0);
+  });
+
   it('measures lateness against the customer’s own gap and says it in days', () => {
     // Every 30 days; the last order was 44 days ago: 14 days later than usual.
     expect(value('recencyDays', regular, 134)).toBe(44);

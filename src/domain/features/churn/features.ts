@@ -29,6 +29,8 @@ export interface HistoryAsOf {
   readonly cutoff: number;
   readonly orders: readonly OrderRecord[];
   readonly refundedOrders: number;
+  /** Refunds before the cut-off (of any order, or of none said), ascending by time. */
+  readonly refunds: CustomerHistory['refunds'];
   readonly activity: CustomerHistory['activity'];
   readonly checkouts: CustomerHistory['checkouts'];
   /** Tickets opened before the cut-off; a resolution after it counts as not (yet) resolved. */
@@ -63,6 +65,7 @@ export function historyAsOf(
     cutoff,
     orders,
     refundedOrders: refunded.size,
+    refunds: before(h.refunds),
     activity: before(h.activity),
     checkouts: before(h.checkouts),
     tickets: h.tickets
@@ -206,6 +209,24 @@ const openTickets = (h: HistoryAsOf): TicketRecord[] => h.tickets.filter((t) => 
 const recentTickets = (h: HistoryAsOf, windowDays: number): TicketRecord[] =>
   h.tickets.filter((t) => t.openedAt >= h.cutoff - windowDays * DAY_MS);
 
+/** When the last order was placed (undefined without orders): "since the last order" starts there. */
+const lastOrderAt = (h: HistoryAsOf): number | undefined => h.orders[h.orders.length - 1]?.at;
+
+/** How many of `times` are at or after the last order (NaN without orders). */
+function sinceLastOrder(h: HistoryAsOf, times: readonly number[]): number {
+  const from = lastOrderAt(h);
+  if (from === undefined) return NaN;
+  let n = 0;
+  for (const t of times) if (t >= from) n++;
+  return n;
+}
+
+/** Discount ÷ the price before it, of one order (0 without a discount). */
+const discountDepth = (o: OrderRecord): number =>
+  o.discountMinor > 0 && o.totalMinor + o.discountMinor > 0
+    ? o.discountMinor / (o.totalMinor + o.discountMinor)
+    : 0;
+
 const trendReason = (what: string) => (v: number) =>
   v < 1
     ? `${what} down ${round((1 - v) * 100)}% from this customer's usual`
@@ -325,6 +346,18 @@ export const CHURN_FEATURES: readonly ChurnFeature[] = [
     },
   },
   {
+    name: 'recentDiscountDepth',
+    family: 'price',
+    driver: 'price',
+    description:
+      'mean discount of the last three orders as a share of their price before it (0 without discounts)',
+    compute: (h) => {
+      const last = h.orders.slice(-3);
+      return last.length === 0 ? NaN : mean(last.map(discountDepth));
+    },
+    reason: (v) => `the last orders bought at ${round(v * 100)}% off on average`,
+  },
+  {
     name: 'abandonedCheckouts56d',
     family: 'price',
     driver: 'price',
@@ -379,6 +412,34 @@ export const CHURN_FEATURES: readonly ChurnFeature[] = [
     reason: (_v, h) => `${h.refundedOrders} of ${plural(h.orders.length, 'order')} refunded`,
   },
   {
+    name: 'refundsSinceLastOrder',
+    family: 'quality',
+    driver: 'quality',
+    description: 'refunds since the last order was placed (of that order or another; NaN without orders)',
+    compute: (h) =>
+      sinceLastOrder(
+        h,
+        h.refunds.map((r) => r.at),
+      ),
+    reason: (v) =>
+      v === 0 ? 'no refund since the last order' : `${plural(v, 'refund')} since the last order`,
+  },
+  {
+    name: 'lowRatingsSinceLastOrder',
+    family: 'quality',
+    driver: 'quality',
+    description: 'reviews rated 1–2 stars since the last order was placed (NaN without orders)',
+    compute: (h) =>
+      sinceLastOrder(
+        h,
+        h.reviews.filter((r) => r.rating <= 2).map((r) => r.at),
+      ),
+    reason: (v) =>
+      v === 0
+        ? 'no low rating since the last order'
+        : `${plural(v, 'low review rating')} since the last order`,
+  },
+  {
     name: 'lowRatings180d',
     family: 'quality',
     driver: 'quality',
@@ -424,6 +485,21 @@ export const CHURN_FEATURES: readonly ChurnFeature[] = [
     compute: (h) =>
       recentTickets(h, 90).filter((t) => t.severity === 'high' || t.severity === 'urgent').length,
     reason: (v) => `${plural(v, 'high-severity ticket')} in the last 90 days`,
+  },
+  {
+    name: 'severeTicketsSinceLastOrder',
+    family: 'service',
+    driver: 'service',
+    description: 'high or urgent support tickets opened since the last order was placed (NaN without orders)',
+    compute: (h) =>
+      sinceLastOrder(
+        h,
+        h.tickets.filter((t) => t.severity === 'high' || t.severity === 'urgent').map((t) => t.openedAt),
+      ),
+    reason: (v) =>
+      v === 0
+        ? 'no high-severity ticket since the last order'
+        : `${plural(v, 'high-severity ticket')} since the last order`,
   },
   {
     name: 'oldestOpenTicketDays',
