@@ -124,6 +124,7 @@ function generate(n: number): CustomerContext[] {
         driver: DRIVERS[rng.int(DRIVERS.length)]!,
         reasons: ['fewer visits than usual', 'last order late'],
         scoredAt: NOW - DAY,
+        lastSeenAt: null,
       },
       clv: {
         clvMinor: Math.round(rng.gamma(1.2, 1 / 12_000)),

@@ -89,6 +89,8 @@ export interface ChurnScoreRow {
   probability: number;
   driver: string | null;
   reasons: string;
+  /** Latest order, visit, product view, email open or click before the cut-off; null when the store sends no such events. */
+  last_seen_at: string | null;
 }
 
 export interface ChurnModelStore {
@@ -161,6 +163,13 @@ export function churnRowsAt(
     matrix: churnFeatureMatrix(views),
     labels: Float64Array.from(active, (h) => (labelEnd === null ? NaN : churnLabel(h, cutoff, labelDays))),
   };
+}
+
+/** The customer's latest order or activity in a view (ISO UTC); every scored customer has an order. */
+function lastSeenAt(v: HistoryAsOf): string {
+  const order = v.orders[v.orders.length - 1]?.at ?? -Infinity;
+  const activity = v.activity[v.activity.length - 1]?.at ?? -Infinity;
+  return new Date(Math.max(order, activity)).toISOString();
 }
 
 /** Rows of several cut-offs as one training set (the first cut-off's time stands for them). */
@@ -419,6 +428,7 @@ export async function scoreChurn(
       : undefined;
   const scored = scoreWithReasons(model, rows.matrix, rows.views, 3, contributions);
   const scoredAt = options.now.toISOString();
+  const tracksActivity = rows.views.some((v) => v.activity.length > 0);
   const asOf = formatDay(cutoffDay - 1);
   await models.replaceScores(
     scored.map((s, i) => ({
@@ -429,6 +439,7 @@ export async function scoreChurn(
       probability: s.probability,
       driver: s.driver,
       reasons: JSON.stringify(s.reasons),
+      last_seen_at: tracksActivity ? lastSeenAt(rows.views[i]!) : null,
     })),
   );
   const byDriver: Record<ChurnDriver | 'none', number> = {

@@ -222,7 +222,13 @@ export function planRows(
       inputs: JSON.stringify({
         ...p.inputs,
         lastOrderAt: p.inputs.lastOrderAt === null ? null : iso(p.inputs.lastOrderAt),
-        churn: p.inputs.churn ? { ...p.inputs.churn, scoredAt: iso(p.inputs.churn.scoredAt) } : null,
+        churn: p.inputs.churn
+          ? {
+              ...p.inputs.churn,
+              scoredAt: iso(p.inputs.churn.scoredAt),
+              lastSeenAt: p.inputs.churn.lastSeenAt === null ? null : iso(p.inputs.churn.lastSeenAt),
+            }
+          : null,
       }),
       candidates: JSON.stringify(d.candidates),
       chosen_action: d.chosen,

@@ -193,9 +193,11 @@ export async function loadDecisionStates(store: Store, options: LoadStatesOption
     driver: string | null;
     reasons: string;
     scored_at: string;
+    last_seen_at: string | null;
     previous: number | null;
   }>`
-    select s.customer_id, s.probability, s.driver, s.reasons, s.scored_at, g.churn_probability as previous
+    select s.customer_id, s.probability, s.driver, s.reasons, s.scored_at, s.last_seen_at,
+           g.churn_probability as previous
     from churn_scores s left join decision_signals g on g.customer_id = s.customer_id
     where ${only('s.customer_id')}`.execute(db);
   for (const c of churn.rows) {
@@ -210,6 +212,7 @@ export async function loadDecisionStates(store: Store, options: LoadStatesOption
       driver: c.driver !== null && DRIVERS.has(c.driver) ? (c.driver as ChurnDriver) : null,
       reasons,
       scoredAt: Date.parse(c.scored_at),
+      lastSeenAt: c.last_seen_at === null ? null : Date.parse(c.last_seen_at),
     };
   }
 

@@ -34,6 +34,7 @@ const atRisk = (driver: ChurnDriver | null, clvMinor = 20_000, id = 'cus_1'): Cu
     driver,
     reasons: ['fewer visits than usual'],
     scoredAt: T0,
+    lastSeenAt: null,
   },
   clv: { clvMinor, probabilityAlive: 0.5, expectedOrderValueMinor: 6000 },
 });

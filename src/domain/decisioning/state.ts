@@ -37,6 +37,11 @@ export interface ChurnSignal {
   /** Plain-words reasons of the churn model, most important first. */
   readonly reasons: readonly string[];
   readonly scoredAt: number;
+  /**
+   * The customer's latest order, visit, product view, email open or click before the scoring;
+   * null when the store sends no browsing or email events (silence then says nothing).
+   */
+  readonly lastSeenAt: number | null;
 }
 
 export interface ClvSignal {

@@ -61,6 +61,7 @@ describe('triggers', () => {
       driver: 'price' as const,
       reasons: [],
       scoredAt: T0,
+      lastSeenAt: null,
     };
     const atRisk = evaluateTriggers(
       withOrders([0, 30], { churn }),
@@ -104,6 +105,7 @@ describe('triggers', () => {
       driver: 'quality' as const,
       reasons: [],
       scoredAt: T0,
+      lastSeenAt: null,
     };
     // Every 10 days: at risk 14 days after the last order (within 1.5 × 10), inactive after 15.
     const s = withOrders([0, 10, 20], { churn });
@@ -115,6 +117,22 @@ describe('triggers', () => {
     expect(types(withOrders([0], { churn }), T0 + 61 * DAY)).not.toContain('churn_risk_crossed');
   });
 
+  it('saves only a customer still around: silent for more than two weeks is gone, unless the store tracks no activity', () => {
+    const churn = {
+      probability: 0.8,
+      previousProbability: 0.7,
+      driver: 'disengagement' as const,
+      reasons: [],
+      scoredAt: T0 + 48 * DAY,
+    };
+    const now = T0 + 50 * DAY; // 20 days after the last order, inside the 30-day cycle
+    const seen = (d: number | null) =>
+      withOrders([0, 30], { churn: { ...churn, lastSeenAt: d === null ? null : T0 + d * DAY } });
+    expect(types(seen(37), now)).toContain('churn_risk_crossed'); // an email opened 13 days ago
+    expect(types(seen(35), now)).not.toContain('churn_risk_crossed'); // 15 days of silence
+    expect(types(seen(null), now)).toContain('churn_risk_crossed'); // no browsing or email data at all
+  });
+
   it('fires win-back for a churned customer instead of a save', () => {
     const churn = {
       probability: 0.95,
@@ -122,6 +140,7 @@ describe('triggers', () => {
       driver: 'price' as const,
       reasons: [],
       scoredAt: T0,
+      lastSeenAt: null,
     };
     const t = types(withOrders([0, 30], { churn }), T0 + 200 * DAY);
     expect(t).toContain('churned');
@@ -160,6 +179,7 @@ describe('triggers', () => {
       driver: 'service' as const,
       reasons: [],
       scoredAt: T0,
+      lastSeenAt: null,
     };
     const s = withOrders([0, 30], { churn });
     const a = evaluateTriggers(s, { type: 'Rescored', at: T0 + 40 * DAY }, T0 + 40 * DAY);

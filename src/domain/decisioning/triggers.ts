@@ -83,6 +83,12 @@ export interface TriggerConfig {
    * cycle is taken to be this many days after the first order.
    */
   readonly firstOrderCycleDays: number;
+  /**
+   * A churn save is for a customer still around: with no order, visit, product view, email open
+   * or click for more than this many days they have gone quiet — already left — and are the
+   * win-back's. Applies only where the store sends browsing or email events (`lastSeenAt` known).
+   */
+  readonly churnSaveQuietDays: number;
   /** Days from delivery to the review request per category (time-to-value); `default` otherwise. */
   readonly reviewDelayDays: Readonly<Record<string, number>>;
   /** A review request is due for this many days after its due date, then the moment has passed. */
@@ -102,6 +108,7 @@ export const defaultTriggerConfig: TriggerConfig = {
   churnedAfterDays: 120,
   inactivityFactor: 1.5,
   firstOrderCycleDays: 60,
+  churnSaveQuietDays: 14,
   reviewDelayDays: {
     default: 7,
     coffee: 5,
@@ -245,9 +252,10 @@ function stateTriggers(state: CustomerState, now: number, config: TriggerConfig)
     // per spell and reason — when the risk crosses the threshold, when a new order starts a spell
     // that is already at risk, or when the reason changes within the spell (a ticket filed after
     // the order turns "disengagement" into "service": the matching save is a different one).
-    // Past the customer's own cycle the risk is no longer "about to leave" but "left": the save's
-    // moment has passed (the inactivity nudge and the win-back take over).
-    if (churn.probability >= config.churnRiskThreshold && !inactive) {
+    // Past the customer's own cycle, or silent for weeks, the risk is no longer "about to leave"
+    // but "left": the save's moment has passed (the inactivity nudge and the win-back take over).
+    const quiet = churn.lastSeenAt !== null && now - churn.lastSeenAt > config.churnSaveQuietDays * DAY;
+    if (churn.probability >= config.churnRiskThreshold && !inactive && !quiet) {
       out.push({
         type: 'churn_risk_crossed',
         key: `risk:${last.orderId}:${churn.driver ?? 'unknown'}`,
