@@ -368,7 +368,8 @@ export function loyaltyStore(store: Store): LedgerStore {
               .select((eb) => eb.fn.countAll<number>().as('n'))
               .where('customer_id', '=', customerId)
               .where('rule', '=', rule)
-              .where('kind', '=', 'bonus')
+              // A literal, not a parameter: the planners then know the partial index covers it.
+              .where('kind', '=', sql.lit('bonus'))
               .where('effective_at', '>=', start)
               .where('effective_at', '<', end)
               .executeTakeFirstOrThrow();
