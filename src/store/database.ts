@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import type { ChurnModelRow, ChurnScoreRow } from '../app/churn.js';
 import type { CustomerScore } from '../app/score-customers.js';
@@ -725,12 +725,29 @@ export function preparePostgres(text: string): void {
 type QueryFn = (text: unknown, values?: unknown, callback?: unknown) => unknown;
 
 /**
+ * A statement text no server sees: a pooled connection answers it with itself (`{ client }` as its
+ * one row), so that code holding a Kysely connection can reach the driver's client — to pipeline
+ * statements (send several before the first answer), which Kysely's connection, one query at a
+ * time, cannot. See `pgClientOf`.
+ */
+const CLIENT_TEXT = '-- patron: the connection itself';
+
+/** The pooled `pg` client behind a Kysely connection or transaction (PostgreSQL stores only). */
+export async function pgClientOf(db: Kysely<Database>): Promise<pg.PoolClient> {
+  const r = await db.executeQuery<{ client: pg.PoolClient }>(CompiledQuery.raw(CLIENT_TEXT, []));
+  const client = r.rows[0]?.client;
+  if (!client) throw new Error('not a PostgreSQL connection');
+  return client;
+}
+
+/**
  * Runs the registered texts of a pooled connection as named (prepared) statements, and answers a
  * text of several statements with one result (Kysely reads one): the last that returns rows.
  */
 function usePreparedStatements(client: pg.PoolClient): void {
   const query = client.query.bind(client) as QueryFn;
   (client as unknown as { query: QueryFn }).query = (text, values, callback) => {
+    if (text === CLIENT_TEXT) return Promise.resolve({ rows: [{ client }], fields: [], rowCount: 1 });
     const name = typeof text === 'string' ? preparedNames.get(text) : undefined;
     if (typeof values === 'function' || callback !== undefined) return query(text, values, callback);
     const result = (
@@ -796,6 +813,10 @@ export function openStore(url: string): Store {
     const pool = new pg.Pool({
       connectionString: parsed.toString(),
       max: PG_POOL_SIZE,
+      // Statements sent while earlier ones are unanswered go out at once (answered in order): the
+      // loyalty ledger sends a posting and its COMMIT in one round trip. Kysely still sends one
+      // statement at a time and waits for each, as without it.
+      pipeline: true,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
       types: {
         getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
