@@ -35,8 +35,9 @@ import type {
   LoyaltyPostingsTable,
   Store,
 } from './database.js';
-import { pgClientOf } from './database.js';
+import { pgClientOf, sqliteHandleOf } from './database.js';
 import { insertMany, preparedPgText, runSql, writeTransaction, type Tx } from './transaction.js';
+import type SQLite from 'better-sqlite3';
 import { resolveCustomerId } from './customer-id.js';
 
 /**
@@ -110,6 +111,48 @@ export function loyaltyStore(store: Store): LedgerStore {
   const dialect = store.dialect;
   let cached: { at: number; value: ConfigVersion } | null = null;
 
+  /**
+   * SQLite: the member operations' statements run on the connection directly, prepared once here,
+   * not through Kysely (its executor, connection provider and promises per statement were about
+   * as much work as the statements). Only inside the group commit, which holds the connection.
+   */
+  const sqlite = dialect === 'sqlite' ? sqliteHandleOf(store) : null;
+  const statements = new Map<string, SQLite.Statement>();
+  const statement = (text: string): SQLite.Statement => {
+    let st = statements.get(text);
+    if (st === undefined) {
+      if (!sqlite) throw new Error('not a SQLite store');
+      st = sqlite.prepare(text);
+      statements.set(text, st);
+    }
+    return st;
+  };
+  /** SQLite: the first row of a statement, or undefined. */
+  const one = <R>(text: string, params: unknown[] = []): R | undefined =>
+    statement(text).get(params) as R | undefined;
+  /** SQLite: runs a statement that returns no rows; the number of rows it changed. */
+  const exec = (text: string, params: unknown[] = []): number => statement(text).run(params).changes;
+  /** Either backend: the rows of a statement written once. */
+  const read = async <R>(tx: Tx, text: string, params: unknown[]): Promise<R[]> =>
+    sqlite ? (statement(text).all(params) as R[]) : (await runSql<R>(tx, dialect, text, params)).rows;
+
+  /** SQLite: the entry, its postings, the new lot and the lots it moved; false if the business key was posted. */
+  function postSqlite(
+    entry: EntryRow,
+    postings: PostingRow[],
+    lot: LoyaltyLotsTable | null,
+    lotUpdates: Lot[],
+  ): boolean {
+    if (exec(SQL.insertEntry, entryParams(entry)) === 0) return false;
+    for (let i = 0; i < postings.length; i += POSTINGS_PER_INSERT) {
+      const part = postings.slice(i, i + POSTINGS_PER_INSERT);
+      exec(insertPostingsText(part.length), postingParams(part));
+    }
+    if (lot) exec(SQL.insertLot, lotParams(lot));
+    for (const l of lotUpdates) exec(SQL.updateLot, [l.pending, l.available, l.expired, l.id]);
+    return true;
+  }
+
   async function activeConfig(db: Tx, now: string): Promise<ConfigVersion> {
     const row = await db
       .selectFrom('loyalty_config_versions')
@@ -169,14 +212,14 @@ export function loyaltyStore(store: Store): LedgerStore {
         try {
           await writeTransaction(store, async (tx) => {
             for (const job of group) {
-              await runSql(tx, 'sqlite', 'savepoint member');
+              exec('savepoint member');
               try {
                 const value = await job.fn(tx);
-                await runSql(tx, 'sqlite', 'release member');
+                exec('release member');
                 outcomes.push({ ok: true, value });
               } catch (error) {
-                await runSql(tx, 'sqlite', 'rollback to member');
-                await runSql(tx, 'sqlite', 'release member');
+                exec('rollback to member');
+                exec('release member');
                 outcomes.push({ ok: false, error });
               }
             }
@@ -254,8 +297,8 @@ export function loyaltyStore(store: Store): LedgerStore {
     const job = async (tx: Tx): Promise<T> => {
       // SQLite holds the write lock already (BEGIN IMMEDIATE): a read, and an insert only the first time.
       const account =
-        (await runSql<LoyaltyAccountsTable>(tx, dialect, SQL.account, [customerId])).rows[0] ??
-        (await runSql<LoyaltyAccountsTable>(tx, dialect, SQL.upsertAccount, [customerId, now, now])).rows[0];
+        one<LoyaltyAccountsTable>(SQL.account, [customerId]) ??
+        one<LoyaltyAccountsTable>(SQL.upsertAccount, [customerId, now, now]);
       if (!account) throw new Error(`the account of ${customerId} could not be read`);
       return (await fn(tx, account, null)).value;
     };
@@ -351,22 +394,20 @@ export function loyaltyStore(store: Store): LedgerStore {
               // SQLite answers each in microseconds, in process: nothing to gain from one statement.
               if (q.storedResponse !== undefined) {
                 const key = q.storedResponse;
-                const r = await runSql<LoyaltyIdempotencyTable>(tx, dialect, SQL.storedResponse, [
-                  customerId,
+                prefetchedResponses.set(
                   key,
-                ]);
-                prefetchedResponses.set(key, r.rows[0] ?? null);
+                  one<LoyaltyIdempotencyTable>(SQL.storedResponse, [customerId, key]) ?? null,
+                );
               }
               if (q.entry !== undefined) {
-                const r = await runSql<LoyaltyEntriesTable>(tx, dialect, SQL.findEntry, [q.entry]);
-                prefetchedEntries.set(q.entry, r.rows[0] ?? null);
+                prefetchedEntries.set(q.entry, one<LoyaltyEntriesTable>(SQL.findEntry, [q.entry]) ?? null);
               }
               if (lots) await session.loadOpenLots();
             },
             async loadOpenLots() {
               if (openLoaded) return;
               openLoaded = true;
-              addLots((await runSql<LoyaltyLotsTable>(tx, dialect, SQL.openLots, [customerId])).rows);
+              addLots(await read<LoyaltyLotsTable>(tx, SQL.openLots, [customerId]));
             },
             async loadLot(lotId) {
               const known = lotInfo.get(lotId);
@@ -384,7 +425,7 @@ export function loyaltyStore(store: Store): LedgerStore {
             async findEntry(businessKey) {
               const row = prefetchedEntries.has(businessKey)
                 ? prefetchedEntries.get(businessKey)
-                : (await runSql<LoyaltyEntriesTable>(tx, dialect, SQL.findEntry, [businessKey])).rows[0];
+                : (await read<LoyaltyEntriesTable>(tx, SQL.findEntry, [businessKey]))[0];
               return row ? toEntry(row) : null;
             },
             async entriesFor(query) {
@@ -496,7 +537,7 @@ export function loyaltyStore(store: Store): LedgerStore {
               };
               const inserted = pgc
                 ? await postOnePostgres(pgc, entryRow, postingRows, lotRow, lotUpdates, accountAfter)
-                : await postSqlite(tx, entryRow, postingRows, lotRow, lotUpdates);
+                : postSqlite(entryRow, postingRows, lotRow, lotUpdates);
               // A business key already posted: nothing was written and nothing changes.
               if (!inserted) return false;
               state = next;
@@ -530,8 +571,7 @@ export function loyaltyStore(store: Store): LedgerStore {
             async storedResponse(key) {
               const row = prefetchedResponses.has(key)
                 ? prefetchedResponses.get(key)
-                : (await runSql<LoyaltyIdempotencyTable>(tx, dialect, SQL.storedResponse, [customerId, key]))
-                    .rows[0];
+                : (await read<LoyaltyIdempotencyTable>(tx, SQL.storedResponse, [customerId, key]))[0];
               return row
                 ? {
                     requestHash: row.request_hash,
@@ -558,7 +598,7 @@ export function loyaltyStore(store: Store): LedgerStore {
                 );
                 return;
               }
-              await runSql(tx, dialect, SQL.storeResponse, [
+              exec(SQL.storeResponse, [
                 customerId,
                 key,
                 response.requestHash,
@@ -591,7 +631,7 @@ export function loyaltyStore(store: Store): LedgerStore {
               );
           } else {
             if (dirty) {
-              await runSql(tx, dialect, SQL.updateAccount, [
+              exec(SQL.updateAccount, [
                 accountRow.pending,
                 accountRow.available,
                 accountRow.debt,
@@ -1034,7 +1074,7 @@ const SQL = {
   storedResponse: `select * from loyalty_idempotency where customer_id = ? and "key" = ?`,
   storeResponse: `insert into loyalty_idempotency (customer_id, "key", request_hash, status, response, created_at) values (?, ?, ?, ?, ?, ?)`,
   insertEntry: `insert into loyalty_entries (${ENTRY_COLUMNS.join(', ')}) values (${marks(ENTRY_COLUMNS.length)})
-    on conflict (business_key) do nothing returning id`,
+    on conflict (business_key) do nothing`,
   insertLot: `insert into loyalty_lots (${LOT_COLUMNS.join(', ')}) values (${marks(LOT_COLUMNS.length)})`,
   updateLot: `update loyalty_lots set pending = ?, available = ?, expired = ? where id = ?`,
 };
@@ -1081,22 +1121,24 @@ function pgPrefetchText(response: boolean, entry: boolean, lots: boolean): strin
 const entryParams = (e: EntryRow): unknown[] => ENTRY_COLUMNS.map((c) => e[c] ?? null);
 const lotParams = (l: LoyaltyLotsTable): unknown[] => LOT_COLUMNS.map((c) => l[c] ?? null);
 
-async function postSqlite(
-  tx: Tx,
-  entry: EntryRow,
-  postings: PostingRow[],
-  lot: LoyaltyLotsTable | null,
-  lotUpdates: Lot[],
-): Promise<boolean> {
-  const ins = await runSql(tx, 'sqlite', SQL.insertEntry, entryParams(entry));
-  if (ins.rows.length === 0) return false;
-  await insertMany(tx, 'sqlite', 'loyalty_postings', postings);
-  if (lot) await runSql(tx, 'sqlite', SQL.insertLot, lotParams(lot));
-  for (const l of lotUpdates) {
-    await runSql(tx, 'sqlite', SQL.updateLot, [l.pending, l.available, l.expired, l.id]);
-  }
-  return true;
-}
+const POSTING_COLUMNS = [
+  'entry_id',
+  'seq',
+  'customer_id',
+  'from_account',
+  'to_account',
+  'points',
+  'lot_id',
+  'created_at',
+] as const;
+const POSTINGS_PER_INSERT = 16;
+const insertPostingsText = (n: number): string =>
+  `insert into loyalty_postings (${POSTING_COLUMNS.join(', ')}) values ${Array.from({ length: n }, () => `(${marks(POSTING_COLUMNS.length)})`).join(', ')}`;
+const postingParams = (rows: PostingRow[]): unknown[] => {
+  const out: unknown[] = [];
+  for (const r of rows) for (const c of POSTING_COLUMNS) out.push(r[c] ?? null);
+  return out;
+};
 
 /**
  * PostgreSQL: the entry, its postings, the new lot, the lots it moved and the account's new
