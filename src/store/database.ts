@@ -678,10 +678,13 @@ function backgroundCheckpoints(file: string, minMs = 20): { signal(): void; clos
         w.on('message', () => {
           pending = false;
         });
-        w.on('error', () => {
+        // A worker that failed or ended: the connection's own checkpoints carry on.
+        const gone = (): void => {
           failed = true;
-          worker = null;
-        });
+          if (worker === w) worker = null;
+        };
+        w.on('error', gone);
+        w.on('exit', gone);
         worker = w;
       }
       pending = true;
@@ -693,6 +696,8 @@ function backgroundCheckpoints(file: string, minMs = 20): { signal(): void; clos
       failed = true;
       if (w === null) return;
       const exited = once(w, 'exit');
+      // Referenced again, so that the process waits for it to close its connection.
+      w.ref();
       w.postMessage('close');
       await exited;
     },
