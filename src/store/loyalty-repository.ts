@@ -271,9 +271,26 @@ export function loyaltyStore(store: Store): LedgerStore {
           const client = await pgClientOf(conn);
           const pgc: PgSession = { client, speculative, inflight: [], conflicted: false, opened: null };
           try {
-            const begun = client.query(`begin;\n${upsertAccountLiteral(customerId, now)}`);
-            const read = opening ? pgPrefetch(client, customerId, opening) : null;
-            const account = ((await begun) as pg.QueryResult<LoyaltyAccountsTable>).rows[0];
+            // BEGIN, the account locked (its row, prepared: no new row version, unlike an upsert)
+            // and the first reads, in one write; the account is created only the first time.
+            holdWrites(client);
+            const begun = quiet(client.query('begin'));
+            const locked = quiet(
+              client.query(preparedPgText(SQL.lockAccount), [customerId]) as Promise<
+                pg.QueryResult<LoyaltyAccountsTable>
+              >,
+            );
+            const read = opening ? quiet(pgPrefetch(client, customerId, opening)) : null;
+            await begun;
+            const account =
+              (await locked).rows[0] ??
+              (
+                (await client.query(preparedPgText(SQL.upsertAccount), [
+                  customerId,
+                  now,
+                  now,
+                ])) as pg.QueryResult<LoyaltyAccountsTable>
+              ).rows[0];
             if (read) pgc.opened = await read;
             if (!account) throw new Error(`the account of ${customerId} could not be read`);
             const { value, closing } = await fn(conn, account, pgc);
@@ -582,19 +599,19 @@ export function loyaltyStore(store: Store): LedgerStore {
             },
             async storeResponse(key, response: StoredResponse, createdAt) {
               forgetPrefetched();
-              if (dialect === 'postgres') {
-                // Read by no one in this session: it goes with the COMMIT.
-                closing.push(
-                  `insert into loyalty_idempotency (customer_id, "key", request_hash, status, response, created_at) values (${[
-                    customerId,
-                    key,
-                    response.requestHash,
-                    response.status,
-                    JSON.stringify(response.body),
-                    createdAt,
-                  ]
-                    .map(literal)
-                    .join(', ')})`,
+              if (pgc) {
+                // Read by no one in this session: sent without waiting, the COMMIT right behind it.
+                pgc.inflight.push(
+                  quiet(
+                    pgc.client.query(preparedPgText(SQL.storeResponse), [
+                      customerId,
+                      key,
+                      response.requestHash,
+                      response.status,
+                      JSON.stringify(response.body),
+                      createdAt,
+                    ]),
+                  ),
                 );
                 return;
               }
@@ -1068,6 +1085,7 @@ const SQL = {
   upsertAccount: `insert into loyalty_accounts (customer_id, pending, available, debt, qualifying, lifetime_earned, entries, created_at, updated_at)
     values (?, 0, 0, 0, 0, 0, 0, ?, ?) on conflict (customer_id) do update set customer_id = excluded.customer_id returning *`,
   account: `select * from loyalty_accounts where customer_id = ?`,
+  lockAccount: `select * from loyalty_accounts where customer_id = ? for update`,
   updateAccount: `update loyalty_accounts set pending = ?, available = ?, debt = ?, qualifying = ?, lifetime_earned = ?, entries = ?, updated_at = ? where customer_id = ?`,
   openLots: `select * from loyalty_lots where customer_id = ? and (pending > 0 or available > 0)`,
   findEntry: `select * from loyalty_entries where business_key = ?`,
@@ -1091,10 +1109,6 @@ function literal(v: string | number | null): string {
   }
   return pg.escapeLiteral(v);
 }
-
-const upsertAccountLiteral = (customerId: string, now: string): string =>
-  `insert into loyalty_accounts (customer_id, pending, available, debt, qualifying, lifetime_earned, entries, created_at, updated_at)
-    values (${literal(customerId)}, 0, 0, 0, 0, 0, 0, ${literal(now)}, ${literal(now)}) on conflict (customer_id) do update set customer_id = excluded.customer_id returning *`;
 
 interface PrefetchRow {
   response: LoyaltyIdempotencyTable | null;
@@ -1216,6 +1230,7 @@ async function postOnePostgres(
   const text = preparedPgText(pgPostText(postings.length, lot !== null, lotUpdates.length, pgc.speculative));
   // Prepared (parsed and planned once per connection): inlining the values to send the COMMIT in
   // the same message cost the server more in parsing and planning than the round trip saved.
+  if (pgc.speculative) holdWrites(pgc.client);
   const sent = pgc.client.query(text, params) as Promise<pg.QueryResult<{ n: number }>>;
   if (pgc.speculative) {
     // Not waited for: the statements after it (and the COMMIT) follow it on the wire. A business
@@ -1241,6 +1256,31 @@ interface PgSession {
   conflicted: boolean;
   /** What the transaction's opening read (its `Prefetch`). */
   opened: PrefetchRow | null;
+}
+
+/**
+ * Holds what is written to the connection's socket until the current turn of the event loop ends
+ * (its promise callbacks included), so that statements sent one after another without waiting —
+ * a posting and the COMMIT the operation sends as it returns — leave in one write, one TCP segment:
+ * one wake-up of the server instead of two.
+ */
+function holdWrites(client: pg.PoolClient): void {
+  const stream = (
+    client as unknown as { connection?: { stream?: NodeJS.WritableStream & Partial<Corkable> } }
+  ).connection?.stream;
+  if (!stream?.cork || !stream.uncork) return;
+  stream.cork();
+  process.nextTick(() => stream.uncork?.());
+}
+interface Corkable {
+  cork(): void;
+  uncork(): void;
+}
+
+/** The promise itself, marked as handled: its rejection is read later, where it is awaited. */
+function quiet<P extends Promise<unknown>>(p: P): P {
+  p.catch(() => undefined);
+  return p;
 }
 
 /** A speculative posting met its business key already posted: run again without speculation. */
