@@ -61,6 +61,36 @@ describe.each(DATABASES)('the loyalty ledger on %s', (dialect) => {
     expect((await ledger.reconcile()).ok).toBe(true);
   });
 
+  it('posts a business key once when it is delivered many times at once, to one member or to several', async () => {
+    // PostgreSQL posts speculatively (the insert without `on conflict`, the COMMIT behind it): the
+    // deliveries that lose fail on the unique key, are rolled back and run again, answering "duplicate".
+    const other = `${cus}_b`;
+    const key = `${cus}:order:o9:line:1:rule:spend:earn`;
+    const deliver = (customerId: string) =>
+      creditPoints(ledger, ledgerIds, {
+        customerId,
+        businessKey: key,
+        source: 'earn',
+        rule: 'spend',
+        points: 30,
+        release: null,
+        effectiveAt: T0,
+        now: T0,
+      });
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => deliver(i % 3 === 0 ? other : cus)),
+    );
+    const posted = results.filter((r) => r.ok && !r.value.duplicate);
+    expect(posted).toHaveLength(1);
+    expect(results.every((r) => r.ok)).toBe(true);
+    const ids = new Set(results.map((r) => (r.ok ? r.value.entryId : null)));
+    expect(ids.size).toBe(1);
+    const total =
+      (await memberBalance(ledger, cus, T0)).available + (await memberBalance(ledger, other, T0)).available;
+    expect(total).toBe(30);
+    expect((await ledger.reconcile()).ok).toBe(true);
+  });
+
   it('stores keys and texts with quotes, backslashes and placeholders exactly as given', async () => {
     const odd = `it's a \\ "test" ? $1 ; -- ünï`;
     const r = await creditPoints(ledger, ledgerIds, {

@@ -136,7 +136,14 @@ export interface MemberSession {
    * stored answer of an Idempotency-Key, the entry of a business key, the open lots. The calls
    * for them that follow answer from what was read, until the session writes.
    */
-  prefetch(q: { storedResponse?: string; entry?: string; openLots?: boolean }): Promise<void>;
+  prefetch(q: Prefetch): Promise<void>;
+}
+
+/** What a member operation is about to read: an Idempotency-Key's stored answer, a business key's entry, the open lots. */
+export interface Prefetch {
+  readonly storedResponse?: string;
+  readonly entry?: string;
+  readonly openLots?: boolean;
 }
 
 export interface ReconcileReport {
@@ -162,7 +169,16 @@ export interface ReconcileReport {
 
 export interface LedgerStore {
   readonly dialect: 'sqlite' | 'postgres';
-  withMember<T>(customerId: string, now: string, fn: (s: MemberSession) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in the member's transaction. `prefetch` says what `fn` will read first (as
+   * `MemberSession.prefetch`): read as the transaction opens (on PostgreSQL in the same round trip).
+   */
+  withMember<T>(
+    customerId: string,
+    now: string,
+    fn: (s: MemberSession) => Promise<T>,
+    prefetch?: Prefetch,
+  ): Promise<T>;
   activeConfig(now: string): Promise<ConfigVersion>;
   activateConfig(input: {
     config: ProgrammeConfig;
@@ -456,87 +472,98 @@ export async function redeemPoints(
   ids: LedgerIds,
   input: RedeemInput,
 ): Promise<Result<RedemptionReceipt, RedeemError>> {
-  return store.withMember(input.customerId, input.now, async (s) => {
-    const idem = input.idempotency;
-    const businessKey = idem ? `redeem:${s.customerId}:${idem.key}` : input.businessKey;
-    if (!businessKey) throw new Error('redeemPoints needs an idempotency key or a business key');
-    await s.prefetch({
-      ...(idem ? { storedResponse: idem.key } : {}),
-      entry: businessKey,
-      openLots: true,
-    });
-    if (idem) {
-      const stored = await s.storedResponse(idem.key);
-      if (stored) {
-        if (stored.requestHash !== idem.requestHash)
-          return err({ type: 'IdempotencyKeyReused', key: idem.key });
-        return ok({ ...(stored.body as RedemptionReceipt), replayed: true });
-      }
+  const idem = input.idempotency;
+  const businessKey = idem ? `redeem:${input.customerId}:${idem.key}` : input.businessKey;
+  if (!businessKey) throw new Error('redeemPoints needs an idempotency key or a business key');
+  const reads: Prefetch = {
+    ...(idem ? { storedResponse: idem.key } : {}),
+    entry: businessKey,
+    openLots: true,
+  };
+  return store.withMember(
+    input.customerId,
+    input.now,
+    (s) => redeemInSession(s, ids, input, businessKey, reads),
+    reads,
+  );
+}
+
+async function redeemInSession(
+  s: MemberSession,
+  ids: LedgerIds,
+  input: RedeemInput,
+  businessKey: string,
+  reads: Prefetch,
+): Promise<Result<RedemptionReceipt, RedeemError>> {
+  const idem = input.idempotency;
+  await s.prefetch(reads);
+  if (idem) {
+    const stored = await s.storedResponse(idem.key);
+    if (stored) {
+      if (stored.requestHash !== idem.requestHash)
+        return err({ type: 'IdempotencyKeyReused', key: idem.key });
+      return ok({ ...(stored.body as RedemptionReceipt), replayed: true });
     }
-    const existing = await s.findEntry(businessKey);
-    if (existing) {
-      const m = existing.meta ?? {};
-      return ok({
-        redemptionId: existing.id,
-        points: existing.points,
-        rewardId: (m.rewardId as string | undefined) ?? null,
-        draws: (m.draws as LotDraw[] | undefined) ?? [],
-        balance: { available: s.state().available, pending: s.state().pending },
-        explanation: existing.explanation,
-        issued: (m.issued as Record<string, unknown> | undefined) ?? null,
-        replayed: true,
-      });
-    }
-    await expireDue(s, ids, input.now);
-    let points = input.points ?? 0;
-    let rewardId: string | null = null;
-    let label: string | null = null;
-    if (input.reward) {
-      const r = await input.reward.reserve(s);
-      if (!r.ok) return r;
-      points = r.value.points;
-      rewardId = r.value.rewardId;
-      label = r.value.label;
-    }
-    const plan = planRedeem(s.state(), { points, now: input.now, policy: s.config.config.debtPolicy });
-    if (!plan.ok) return plan;
-    const explanation = explainEntry({ type: 'redeem', points, draws: plan.value.draws, reward: label });
-    const entryId = ids.entryId(businessKey);
-    let issued: Record<string, unknown> | null = null;
-    // The entry goes in first so that `issue` can reference it; its meta records the draws.
-    await post(s, ids, {
-      id: entryId,
-      businessKey,
-      plan: plan.value,
-      rule: rewardId === null ? 'points' : 'reward',
-      orderId: null,
-      lineNo: null,
-      lotId: null,
-      refEntryId: null,
-      effectiveAt: input.now,
-      now: input.now,
-      explanation,
-      meta: { draws: plan.value.draws, rewardId, ...(input.meta ?? {}) },
-    });
-    if (input.reward?.issue) issued = await input.reward.issue(s, { entryId, points });
-    const receipt: RedemptionReceipt = {
-      redemptionId: entryId,
-      points,
-      rewardId,
-      draws: plan.value.draws,
+  }
+  const existing = await s.findEntry(businessKey);
+  if (existing) {
+    const m = existing.meta ?? {};
+    return ok({
+      redemptionId: existing.id,
+      points: existing.points,
+      rewardId: (m.rewardId as string | undefined) ?? null,
+      draws: (m.draws as LotDraw[] | undefined) ?? [],
       balance: { available: s.state().available, pending: s.state().pending },
-      explanation,
-      issued,
-      replayed: false,
-    };
-    if (idem)
-      await s.storeResponse(
-        idem.key,
-        { requestHash: idem.requestHash, status: 201, body: receipt },
-        input.now,
-      );
-    return ok(receipt);
+      explanation: existing.explanation,
+      issued: (m.issued as Record<string, unknown> | undefined) ?? null,
+      replayed: true,
+    });
+  }
+  await expireDue(s, ids, input.now);
+  let points = input.points ?? 0;
+  let rewardId: string | null = null;
+  let label: string | null = null;
+  if (input.reward) {
+    const r = await input.reward.reserve(s);
+    if (!r.ok) return r;
+    points = r.value.points;
+    rewardId = r.value.rewardId;
+    label = r.value.label;
+  }
+  const plan = planRedeem(s.state(), { points, now: input.now, policy: s.config.config.debtPolicy });
+  if (!plan.ok) return plan;
+  const explanation = explainEntry({ type: 'redeem', points, draws: plan.value.draws, reward: label });
+  const entryId = ids.entryId(businessKey);
+  let issued: Record<string, unknown> | null = null;
+  // The entry goes in first so that `issue` can reference it; its meta records the draws.
+  await post(s, ids, {
+    id: entryId,
+    businessKey,
+    plan: plan.value,
+    rule: rewardId === null ? 'points' : 'reward',
+    orderId: null,
+    lineNo: null,
+    lotId: null,
+    refEntryId: null,
+    effectiveAt: input.now,
+    now: input.now,
+    explanation,
+    meta: { draws: plan.value.draws, rewardId, ...(input.meta ?? {}) },
   });
+  if (input.reward?.issue) issued = await input.reward.issue(s, { entryId, points });
+  const receipt: RedemptionReceipt = {
+    redemptionId: entryId,
+    points,
+    rewardId,
+    draws: plan.value.draws,
+    balance: { available: s.state().available, pending: s.state().pending },
+    explanation,
+    issued,
+    replayed: false,
+  };
+  if (idem)
+    await s.storeResponse(idem.key, { requestHash: idem.requestHash, status: 201, body: receipt }, input.now);
+  return ok(receipt);
 }
 
 /** Returns a refunded redemption's points to their original lots, with their original expiry. Once per redemption. */

@@ -11,6 +11,7 @@ import pg from 'pg';
 import type {
   ConfigVersion,
   EntryRecord,
+  Prefetch,
   LedgerStore,
   LotRecord,
   MemberSession,
@@ -34,7 +35,9 @@ import type {
   LoyaltyPostingsTable,
   Store,
 } from './database.js';
-import { insertMany, runSql, runStatements, writeTransaction, type Tx } from './transaction.js';
+import { pgClientOf, sqliteHandleOf } from './database.js';
+import { insertMany, preparedPgText, runSql, writeTransaction, type Tx } from './transaction.js';
+import type SQLite from 'better-sqlite3';
 import { resolveCustomerId } from './customer-id.js';
 
 /**
@@ -108,6 +111,48 @@ export function loyaltyStore(store: Store): LedgerStore {
   const dialect = store.dialect;
   let cached: { at: number; value: ConfigVersion } | null = null;
 
+  /**
+   * SQLite: the member operations' statements run on the connection directly, prepared once here,
+   * not through Kysely (its executor, connection provider and promises per statement were about
+   * as much work as the statements). Only inside the group commit, which holds the connection.
+   */
+  const sqlite = dialect === 'sqlite' ? sqliteHandleOf(store) : null;
+  const statements = new Map<string, SQLite.Statement>();
+  const statement = (text: string): SQLite.Statement => {
+    let st = statements.get(text);
+    if (st === undefined) {
+      if (!sqlite) throw new Error('not a SQLite store');
+      st = sqlite.prepare(text);
+      statements.set(text, st);
+    }
+    return st;
+  };
+  /** SQLite: the first row of a statement, or undefined. */
+  const one = <R>(text: string, params: unknown[] = []): R | undefined =>
+    statement(text).get(params) as R | undefined;
+  /** SQLite: runs a statement that returns no rows; the number of rows it changed. */
+  const exec = (text: string, params: unknown[] = []): number => statement(text).run(params).changes;
+  /** Either backend: the rows of a statement written once. */
+  const read = async <R>(tx: Tx, text: string, params: unknown[]): Promise<R[]> =>
+    sqlite ? (statement(text).all(params) as R[]) : (await runSql<R>(tx, dialect, text, params)).rows;
+
+  /** SQLite: the entry, its postings, the new lot and the lots it moved; false if the business key was posted. */
+  function postSqlite(
+    entry: EntryRow,
+    postings: PostingRow[],
+    lot: LoyaltyLotsTable | null,
+    lotUpdates: Lot[],
+  ): boolean {
+    if (exec(SQL.insertEntry, entryParams(entry)) === 0) return false;
+    for (let i = 0; i < postings.length; i += POSTINGS_PER_INSERT) {
+      const part = postings.slice(i, i + POSTINGS_PER_INSERT);
+      exec(insertPostingsText(part.length), postingParams(part));
+    }
+    if (lot) exec(SQL.insertLot, lotParams(lot));
+    for (const l of lotUpdates) exec(SQL.updateLot, [l.pending, l.available, l.expired, l.id]);
+    return true;
+  }
+
   async function activeConfig(db: Tx, now: string): Promise<ConfigVersion> {
     const row = await db
       .selectFrom('loyalty_config_versions')
@@ -167,14 +212,14 @@ export function loyaltyStore(store: Store): LedgerStore {
         try {
           await writeTransaction(store, async (tx) => {
             for (const job of group) {
-              await runSql(tx, 'sqlite', 'savepoint member');
+              exec('savepoint member');
               try {
                 const value = await job.fn(tx);
-                await runSql(tx, 'sqlite', 'release member');
+                exec('release member');
                 outcomes.push({ ok: true, value });
               } catch (error) {
-                await runSql(tx, 'sqlite', 'rollback to member');
-                await runSql(tx, 'sqlite', 'release member');
+                exec('rollback to member');
+                exec('release member');
                 outcomes.push({ ok: false, error });
               }
             }
@@ -198,40 +243,81 @@ export function loyaltyStore(store: Store): LedgerStore {
   /**
    * One member's transaction, the account row upserted first (created on first use; on PostgreSQL
    * locked until commit). `fn` answers with its value and, on PostgreSQL, the statements that end
-   * the operation (writes nobody reads back, as literal SQL), sent with the COMMIT in one round
-   * trip — as BEGIN goes with the upsert: the simple query protocol takes several statements at
-   * once, the extended one (parameters) only one.
+   * the operation (writes nobody reads back, as literal SQL), sent with the COMMIT.
+   *
+   * PostgreSQL, in round trips: BEGIN, the upsert and the operation's first reads (`prefetch`) go
+   * out together (the connection pipelines: it sends statements before the answers to the earlier
+   * ones arrive); then the posting, the closing statements and the COMMIT. The posting is sent
+   * *speculatively* — its entry inserted without `on conflict do nothing`, and `post` answering
+   * "posted" without waiting — so that the COMMIT follows it on the wire. If the business key was
+   * posted before after all, the insert fails on the unique key, the transaction is rolled back
+   * (the COMMIT behind a failed statement commits nothing), and the operation runs again in a new
+   * transaction without speculation, where `post` answers "already posted" as it always did.
+   * Exactly once stays the database's unique business key either way.
    */
   function inMemberTransaction<T>(
     customerId: string,
     now: string,
-    fn: (tx: Tx, account: LoyaltyAccountsTable) => Promise<{ value: T; closing: string[] }>,
+    fn: (
+      tx: Tx,
+      account: LoyaltyAccountsTable,
+      pgc: PgSession | null,
+    ) => Promise<{ value: T; closing: string[] }>,
+    opening?: Prefetch,
   ): Promise<T> {
     if (dialect === 'postgres') {
-      return store.db.connection().execute(async (conn) => {
-        try {
-          const account = (
-            await runStatements<LoyaltyAccountsTable>(conn, ['begin', upsertAccountLiteral(customerId, now)])
-          ).rows[0];
-          if (!account) throw new Error(`the account of ${customerId} could not be read`);
-          const { value, closing } = await fn(conn, account);
-          await runStatements(conn, [...closing, 'commit']);
-          return value;
-        } catch (error) {
-          // Whatever failed, nothing of the operation stays (after a failed COMMIT batch the
-          // transaction is over already, and the rollback only warns).
-          await runStatements(conn, ['rollback']).catch(() => undefined);
-          throw error;
-        }
+      const attempt = (speculative: boolean): Promise<T> =>
+        store.db.connection().execute(async (conn) => {
+          const client = await pgClientOf(conn);
+          const pgc: PgSession = { client, speculative, inflight: [], conflicted: false, opened: null };
+          try {
+            // BEGIN, the account locked (its row, prepared: no new row version, unlike an upsert)
+            // and the first reads, in one write; the account is created only the first time.
+            holdWrites(client);
+            const begun = quiet(client.query('begin'));
+            const locked = quiet(
+              client.query(preparedPgText(SQL.lockAccount), [customerId]) as Promise<
+                pg.QueryResult<LoyaltyAccountsTable>
+              >,
+            );
+            const read = opening ? quiet(pgPrefetch(client, customerId, opening)) : null;
+            await begun;
+            const account =
+              (await locked).rows[0] ??
+              (
+                (await client.query(preparedPgText(SQL.upsertAccount), [
+                  customerId,
+                  now,
+                  now,
+                ])) as pg.QueryResult<LoyaltyAccountsTable>
+              ).rows[0];
+            if (read) pgc.opened = await read;
+            if (!account) throw new Error(`the account of ${customerId} could not be read`);
+            const { value, closing } = await fn(conn, account, pgc);
+            const committed = client.query([...closing, 'commit'].join(';\n'));
+            await Promise.all([...pgc.inflight, committed]);
+            return value;
+          } catch (error) {
+            await Promise.allSettled(pgc.inflight);
+            // Whatever failed, nothing of the operation stays (after a failed COMMIT batch the
+            // transaction is over already, and the rollback only warns).
+            await client.query('rollback').catch(() => undefined);
+            if (pgc.conflicted) throw new SpeculationFailed();
+            throw error;
+          }
+        });
+      return attempt(true).catch((error: unknown) => {
+        if (error instanceof SpeculationFailed) return attempt(false);
+        throw error;
       });
     }
     const job = async (tx: Tx): Promise<T> => {
       // SQLite holds the write lock already (BEGIN IMMEDIATE): a read, and an insert only the first time.
       const account =
-        (await runSql<LoyaltyAccountsTable>(tx, dialect, SQL.account, [customerId])).rows[0] ??
-        (await runSql<LoyaltyAccountsTable>(tx, dialect, SQL.upsertAccount, [customerId, now, now])).rows[0];
+        one<LoyaltyAccountsTable>(SQL.account, [customerId]) ??
+        one<LoyaltyAccountsTable>(SQL.upsertAccount, [customerId, now, now]);
       if (!account) throw new Error(`the account of ${customerId} could not be read`);
-      return (await fn(tx, account)).value;
+      return (await fn(tx, account, null)).value;
     };
     return new Promise<T>((resolve, reject) => {
       queue.push({ fn: job, resolve: resolve as (v: unknown) => void, reject });
@@ -242,331 +328,349 @@ export function loyaltyStore(store: Store): LedgerStore {
   return {
     dialect: store.dialect,
 
-    async withMember<T>(customerId: string, now: string, fn: (s: MemberSession) => Promise<T>): Promise<T> {
-      return inMemberTransaction(customerId, now, async (tx, account) => {
-        const config = await configFor(tx, now, Date.now());
-        let state: MemberState = {
-          pending: Number(account.pending),
-          available: Number(account.available),
-          debt: Number(account.debt),
-          qualifying: Number(account.qualifying),
-          lots: [],
-        };
-        let lifetime = Number(account.lifetime_earned);
-        let entries = Number(account.entries);
-        const lotInfo = new Map<string, LotRecord>();
-        let openLoaded = false;
-        let dirty = false;
-        const processed: string[] = [];
-        const closing: string[] = [];
+    async withMember<T>(
+      customerId: string,
+      now: string,
+      fn: (s: MemberSession) => Promise<T>,
+      opening?: Prefetch,
+    ): Promise<T> {
+      return inMemberTransaction(
+        customerId,
+        now,
+        async (tx, account, pgc) => {
+          const config = await configFor(tx, now, Date.now());
+          let state: MemberState = {
+            pending: Number(account.pending),
+            available: Number(account.available),
+            debt: Number(account.debt),
+            qualifying: Number(account.qualifying),
+            lots: [],
+          };
+          let lifetime = Number(account.lifetime_earned);
+          let entries = Number(account.entries);
+          const lotInfo = new Map<string, LotRecord>();
+          let openLoaded = false;
+          let dirty = false;
+          const processed: string[] = [];
+          const closing: string[] = [];
 
-        const addLots = (rows: LoyaltyLotsTable[]): void => {
-          const known = new Set(state.lots.map((l) => l.id));
-          const extra: Lot[] = [];
-          for (const r of rows) {
-            if (known.has(r.id)) continue;
-            const lot = toLot(r);
-            lotInfo.set(lot.id, lot);
-            extra.push(lot);
-          }
-          if (extra.length) state = { ...state, lots: [...state.lots, ...extra] };
-        };
+          const addLots = (rows: LoyaltyLotsTable[]): void => {
+            const known = new Set(state.lots.map((l) => l.id));
+            const extra: Lot[] = [];
+            for (const r of rows) {
+              if (known.has(r.id)) continue;
+              const lot = toLot(r);
+              lotInfo.set(lot.id, lot);
+              extra.push(lot);
+            }
+            if (extra.length) state = { ...state, lots: [...state.lots, ...extra] };
+          };
 
-        // What `prefetch` read, answered by `findEntry` / `storedResponse` until the session writes.
-        const prefetchedEntries = new Map<string, LoyaltyEntriesTable | null>();
-        const prefetchedResponses = new Map<string, LoyaltyIdempotencyTable | null>();
-        const forgetPrefetched = (): void => {
-          prefetchedEntries.clear();
-          prefetchedResponses.clear();
-        };
+          // What `prefetch` read, answered by `findEntry` / `storedResponse` until the session writes.
+          const prefetchedEntries = new Map<string, LoyaltyEntriesTable | null>();
+          const prefetchedResponses = new Map<string, LoyaltyIdempotencyTable | null>();
+          const forgetPrefetched = (): void => {
+            prefetchedEntries.clear();
+            prefetchedResponses.clear();
+          };
 
-        const session: MemberSession = {
-          customerId,
-          config,
-          handle: tx,
-          state: () => state,
-          async prefetch(q) {
-            const lots = q.openLots === true && !openLoaded;
-            if (dialect === 'postgres') {
-              const params: unknown[] = [];
-              if (q.storedResponse !== undefined) params.push(customerId, q.storedResponse);
-              if (q.entry !== undefined) params.push(q.entry);
-              if (lots) params.push(customerId);
-              const text = pgPrefetchText(q.storedResponse !== undefined, q.entry !== undefined, lots);
-              const row = (await runSql<PrefetchRow>(tx, dialect, text, params)).rows[0];
-              if (q.storedResponse !== undefined)
-                prefetchedResponses.set(q.storedResponse, row?.response ?? null);
-              if (q.entry !== undefined) prefetchedEntries.set(q.entry, row?.entry ?? null);
-              if (lots) {
-                openLoaded = true;
-                addLots(row?.lots ?? []);
+          const takePrefetched = (q: Prefetch, row: PrefetchRow | null): void => {
+            if (q.storedResponse !== undefined)
+              prefetchedResponses.set(q.storedResponse, row?.response ?? null);
+            if (q.entry !== undefined) prefetchedEntries.set(q.entry, row?.entry ?? null);
+            if (q.openLots === true && !openLoaded) {
+              openLoaded = true;
+              addLots(row?.lots ?? []);
+            }
+          };
+          if (pgc?.opened !== null && pgc?.opened !== undefined && opening)
+            takePrefetched(opening, pgc.opened);
+
+          const session: MemberSession = {
+            customerId,
+            config,
+            handle: tx,
+            state: () => state,
+            async prefetch(asked) {
+              // Only what is not known yet (what the transaction's opening read stays known until a write).
+              const q: Prefetch = {
+                ...(asked.storedResponse !== undefined && !prefetchedResponses.has(asked.storedResponse)
+                  ? { storedResponse: asked.storedResponse }
+                  : {}),
+                ...(asked.entry !== undefined && !prefetchedEntries.has(asked.entry)
+                  ? { entry: asked.entry }
+                  : {}),
+                openLots: asked.openLots === true && !openLoaded,
+              };
+              const lots = q.openLots === true;
+              if (q.storedResponse === undefined && q.entry === undefined && !lots) return;
+              if (pgc) {
+                takePrefetched(q, await pgPrefetch(pgc.client, customerId, q));
+                return;
               }
-              return;
-            }
-            // SQLite answers each in microseconds, in process: nothing to gain from one statement.
-            if (q.storedResponse !== undefined) {
-              const key = q.storedResponse;
-              const r = await runSql<LoyaltyIdempotencyTable>(tx, dialect, SQL.storedResponse, [
-                customerId,
-                key,
-              ]);
-              prefetchedResponses.set(key, r.rows[0] ?? null);
-            }
-            if (q.entry !== undefined) {
-              const r = await runSql<LoyaltyEntriesTable>(tx, dialect, SQL.findEntry, [q.entry]);
-              prefetchedEntries.set(q.entry, r.rows[0] ?? null);
-            }
-            if (lots) await session.loadOpenLots();
-          },
-          async loadOpenLots() {
-            if (openLoaded) return;
-            openLoaded = true;
-            addLots((await runSql<LoyaltyLotsTable>(tx, dialect, SQL.openLots, [customerId])).rows);
-          },
-          async loadLot(lotId) {
-            const known = lotInfo.get(lotId);
-            if (known) return { ...known, ...(state.lots.find((l) => l.id === lotId) as Lot) };
-            const row = await tx
-              .selectFrom('loyalty_lots')
-              .selectAll()
-              .where('id', '=', lotId)
-              .where('customer_id', '=', customerId)
-              .executeTakeFirst();
-            if (!row) return null;
-            addLots([row]);
-            return toLot(row);
-          },
-          async findEntry(businessKey) {
-            const row = prefetchedEntries.has(businessKey)
-              ? prefetchedEntries.get(businessKey)
-              : (await runSql<LoyaltyEntriesTable>(tx, dialect, SQL.findEntry, [businessKey])).rows[0];
-            return row ? toEntry(row) : null;
-          },
-          async entriesFor(query) {
-            let q = tx.selectFrom('loyalty_entries').selectAll().where('customer_id', '=', customerId);
-            if (query.lotId !== undefined) q = q.where('lot_id', '=', query.lotId);
-            if (query.refEntryId !== undefined) q = q.where('ref_entry_id', '=', query.refEntryId);
-            if (query.kind !== undefined) q = q.where('kind', '=', query.kind);
-            if (query.orderId !== undefined) q = q.where('order_id', '=', query.orderId);
-            return (await q.orderBy('created_at').orderBy('id').execute()).map(toEntry);
-          },
-          async lotsOfOrder(orderId) {
-            const rows = await tx
-              .selectFrom('loyalty_lots')
-              .selectAll()
-              .where('customer_id', '=', customerId)
-              .where('order_id', '=', orderId)
-              .where('source', '=', 'earn')
-              .orderBy('line_no')
-              .execute();
-            addLots(rows);
-            return rows.map((r) => ({ ...toLot(r), ...(state.lots.find((l) => l.id === r.id) as Lot) }));
-          },
-          async countRule(rule, start, end) {
-            const r = await tx
-              .selectFrom('loyalty_entries')
-              .select((eb) => eb.fn.countAll<number>().as('n'))
-              .where('customer_id', '=', customerId)
-              .where('rule', '=', rule)
-              .where('kind', '=', 'bonus')
-              .where('effective_at', '>=', start)
-              .where('effective_at', '<', end)
-              .executeTakeFirstOrThrow();
-            return Number(r.n);
-          },
-          async post(entry: NewEntry) {
-            forgetPrefetched();
-            const { plan } = entry;
-            const next = applyPlan(state, plan);
-            const createdAt = entry.createdAt;
-            const entryRow = {
-              id: entry.id,
-              customer_id: customerId,
-              kind: plan.kind,
-              business_key: entry.businessKey,
-              points: plan.points,
-              qualifying_delta: plan.qualifyingDelta,
-              config_version: config.version,
-              rule: entry.rule,
-              order_id: entry.orderId,
-              line_no: entry.lineNo,
-              lot_id: entry.lotId,
-              ref_entry_id: entry.refEntryId,
-              effective_at: entry.effectiveAt,
-              created_at: createdAt,
-              explanation: entry.explanation,
-              meta: entry.meta === null ? null : JSON.stringify(entry.meta),
-            };
-            const postingRows = plan.postings.map((p, seq) => ({
-              entry_id: entry.id,
-              seq,
-              customer_id: customerId,
-              from_account: p.from,
-              to_account: p.to,
-              points: p.points,
-              lot_id: p.lotId,
-              created_at: createdAt,
-            }));
-            const touched = new Set(
-              plan.postings.map((p) => p.lotId).filter((id): id is string => id !== null),
-            );
-            let lotRow: LoyaltyLotsTable | null = null;
-            if (plan.newLot) {
-              const lot = next.lots.find((l) => l.id === plan.newLot?.id) as Lot;
-              touched.delete(lot.id);
-              lotRow = {
-                id: lot.id,
+              // SQLite answers each in microseconds, in process: nothing to gain from one statement.
+              if (q.storedResponse !== undefined) {
+                const key = q.storedResponse;
+                prefetchedResponses.set(
+                  key,
+                  one<LoyaltyIdempotencyTable>(SQL.storedResponse, [customerId, key]) ?? null,
+                );
+              }
+              if (q.entry !== undefined) {
+                prefetchedEntries.set(q.entry, one<LoyaltyEntriesTable>(SQL.findEntry, [q.entry]) ?? null);
+              }
+              if (lots) await session.loadOpenLots();
+            },
+            async loadOpenLots() {
+              if (openLoaded) return;
+              openLoaded = true;
+              addLots(await read<LoyaltyLotsTable>(tx, SQL.openLots, [customerId]));
+            },
+            async loadLot(lotId) {
+              const known = lotInfo.get(lotId);
+              if (known) return { ...known, ...(state.lots.find((l) => l.id === lotId) as Lot) };
+              const row = await tx
+                .selectFrom('loyalty_lots')
+                .selectAll()
+                .where('id', '=', lotId)
+                .where('customer_id', '=', customerId)
+                .executeTakeFirst();
+              if (!row) return null;
+              addLots([row]);
+              return toLot(row);
+            },
+            async findEntry(businessKey) {
+              const row = prefetchedEntries.has(businessKey)
+                ? prefetchedEntries.get(businessKey)
+                : (await read<LoyaltyEntriesTable>(tx, SQL.findEntry, [businessKey]))[0];
+              return row ? toEntry(row) : null;
+            },
+            async entriesFor(query) {
+              let q = tx.selectFrom('loyalty_entries').selectAll().where('customer_id', '=', customerId);
+              if (query.lotId !== undefined) q = q.where('lot_id', '=', query.lotId);
+              if (query.refEntryId !== undefined) q = q.where('ref_entry_id', '=', query.refEntryId);
+              if (query.kind !== undefined) q = q.where('kind', '=', query.kind);
+              if (query.orderId !== undefined) q = q.where('order_id', '=', query.orderId);
+              return (await q.orderBy('created_at').orderBy('id').execute()).map(toEntry);
+            },
+            async lotsOfOrder(orderId) {
+              const rows = await tx
+                .selectFrom('loyalty_lots')
+                .selectAll()
+                .where('customer_id', '=', customerId)
+                .where('order_id', '=', orderId)
+                .where('source', '=', 'earn')
+                .orderBy('line_no')
+                .execute();
+              addLots(rows);
+              return rows.map((r) => ({ ...toLot(r), ...(state.lots.find((l) => l.id === r.id) as Lot) }));
+            },
+            async countRule(rule, start, end) {
+              const r = await tx
+                .selectFrom('loyalty_entries')
+                .select((eb) => eb.fn.countAll<number>().as('n'))
+                .where('customer_id', '=', customerId)
+                .where('rule', '=', rule)
+                // A literal, not a parameter: the planners then know the partial index covers it.
+                .where('kind', '=', sql.lit('bonus'))
+                .where('effective_at', '>=', start)
+                .where('effective_at', '<', end)
+                .executeTakeFirstOrThrow();
+              return Number(r.n);
+            },
+            async post(entry: NewEntry) {
+              forgetPrefetched();
+              const { plan } = entry;
+              const next = applyPlan(state, plan);
+              const createdAt = entry.createdAt;
+              const entryRow = {
+                id: entry.id,
                 customer_id: customerId,
-                entry_id: entry.id,
-                source: lot.source,
+                kind: plan.kind,
+                business_key: entry.businessKey,
+                points: plan.points,
+                qualifying_delta: plan.qualifyingDelta,
+                config_version: config.version,
                 rule: entry.rule,
                 order_id: entry.orderId,
                 line_no: entry.lineNo,
-                points: lot.points,
-                qualifying: plan.qualifyingDelta,
-                pending: lot.pending,
-                available: lot.available,
-                expired: lot.expired,
-                release_at: lot.releaseAt,
-                expires_at: lot.expiresAt,
-                created_at: lot.createdAt,
+                lot_id: entry.lotId,
+                ref_entry_id: entry.refEntryId,
+                effective_at: entry.effectiveAt,
+                created_at: createdAt,
+                explanation: entry.explanation,
+                meta: entry.meta === null ? null : JSON.stringify(entry.meta),
               };
-            }
-            const lotUpdates = [...touched].map((id) => next.lots.find((l) => l.id === id) as Lot);
-            const nextLifetime =
-              plan.kind === 'earn' || plan.kind === 'bonus' || (plan.kind === 'adjust' && plan.newLot)
-                ? lifetime + plan.points
-                : plan.kind === 'reverse'
-                  ? lifetime - plan.points
-                  : lifetime;
-            const accountAfter: AccountValues = {
-              pending: next.pending,
-              available: next.available,
-              debt: next.debt,
-              qualifying: next.qualifying,
-              lifetime_earned: nextLifetime,
-              entries: entries + 1,
-              updated_at: now,
-            };
-            const inserted =
-              dialect === 'postgres'
-                ? await postOnePostgres(tx, entryRow, postingRows, lotRow, lotUpdates, accountAfter)
-                : await postSqlite(tx, entryRow, postingRows, lotRow, lotUpdates);
-            // A business key already posted: nothing was written and nothing changes.
-            if (!inserted) return false;
-            state = next;
-            if (lotRow) {
-              lotInfo.set(lotRow.id, {
-                ...(next.lots.find((l) => l.id === lotRow?.id) as Lot),
-                entryId: entry.id,
-                rule: entry.rule,
-                orderId: entry.orderId,
-                lineNo: entry.lineNo,
-                qualifying: plan.qualifyingDelta,
-              });
-            }
-            lifetime = nextLifetime;
-            entries += 1;
-            // PostgreSQL wrote the account's new balances in the posting's own statement.
-            dirty = dialect !== 'postgres';
-            return true;
-          },
-          async isProcessed(messageId) {
-            const row = await tx
-              .selectFrom('loyalty_processed_events')
-              .select('message_id')
-              .where('message_id', '=', messageId)
-              .executeTakeFirst();
-            return row !== undefined;
-          },
-          async markProcessed(messageId) {
-            processed.push(messageId);
-          },
-          async storedResponse(key) {
-            const row = prefetchedResponses.has(key)
-              ? prefetchedResponses.get(key)
-              : (await runSql<LoyaltyIdempotencyTable>(tx, dialect, SQL.storedResponse, [customerId, key]))
-                  .rows[0];
-            return row
-              ? {
-                  requestHash: row.request_hash,
-                  status: row.status,
-                  body: JSON.parse(row.response) as unknown,
-                }
-              : null;
-          },
-          async storeResponse(key, response: StoredResponse, createdAt) {
-            forgetPrefetched();
-            if (dialect === 'postgres') {
-              // Read by no one in this session: it goes with the COMMIT.
-              closing.push(
-                `insert into loyalty_idempotency (customer_id, "key", request_hash, status, response, created_at) values (${[
-                  customerId,
-                  key,
-                  response.requestHash,
-                  response.status,
-                  JSON.stringify(response.body),
-                  createdAt,
-                ]
-                  .map(literal)
-                  .join(', ')})`,
+              const postingRows = plan.postings.map((p, seq) => ({
+                entry_id: entry.id,
+                seq,
+                customer_id: customerId,
+                from_account: p.from,
+                to_account: p.to,
+                points: p.points,
+                lot_id: p.lotId,
+                created_at: createdAt,
+              }));
+              const touched = new Set(
+                plan.postings.map((p) => p.lotId).filter((id): id is string => id !== null),
               );
-              return;
+              let lotRow: LoyaltyLotsTable | null = null;
+              if (plan.newLot) {
+                const lot = next.lots.find((l) => l.id === plan.newLot?.id) as Lot;
+                touched.delete(lot.id);
+                lotRow = {
+                  id: lot.id,
+                  customer_id: customerId,
+                  entry_id: entry.id,
+                  source: lot.source,
+                  rule: entry.rule,
+                  order_id: entry.orderId,
+                  line_no: entry.lineNo,
+                  points: lot.points,
+                  qualifying: plan.qualifyingDelta,
+                  pending: lot.pending,
+                  available: lot.available,
+                  expired: lot.expired,
+                  release_at: lot.releaseAt,
+                  expires_at: lot.expiresAt,
+                  created_at: lot.createdAt,
+                };
+              }
+              const lotUpdates = [...touched].map((id) => next.lots.find((l) => l.id === id) as Lot);
+              const nextLifetime =
+                plan.kind === 'earn' || plan.kind === 'bonus' || (plan.kind === 'adjust' && plan.newLot)
+                  ? lifetime + plan.points
+                  : plan.kind === 'reverse'
+                    ? lifetime - plan.points
+                    : lifetime;
+              const accountAfter: AccountValues = {
+                pending: next.pending,
+                available: next.available,
+                debt: next.debt,
+                qualifying: next.qualifying,
+                lifetime_earned: nextLifetime,
+                entries: entries + 1,
+                updated_at: now,
+              };
+              const inserted = pgc
+                ? await postOnePostgres(pgc, entryRow, postingRows, lotRow, lotUpdates, accountAfter)
+                : postSqlite(entryRow, postingRows, lotRow, lotUpdates);
+              // A business key already posted: nothing was written and nothing changes.
+              if (!inserted) return false;
+              state = next;
+              if (lotRow) {
+                lotInfo.set(lotRow.id, {
+                  ...(next.lots.find((l) => l.id === lotRow?.id) as Lot),
+                  entryId: entry.id,
+                  rule: entry.rule,
+                  orderId: entry.orderId,
+                  lineNo: entry.lineNo,
+                  qualifying: plan.qualifyingDelta,
+                });
+              }
+              lifetime = nextLifetime;
+              entries += 1;
+              // PostgreSQL wrote the account's new balances in the posting's own statement.
+              dirty = dialect !== 'postgres';
+              return true;
+            },
+            async isProcessed(messageId) {
+              const row = await tx
+                .selectFrom('loyalty_processed_events')
+                .select('message_id')
+                .where('message_id', '=', messageId)
+                .executeTakeFirst();
+              return row !== undefined;
+            },
+            async markProcessed(messageId) {
+              processed.push(messageId);
+            },
+            async storedResponse(key) {
+              const row = prefetchedResponses.has(key)
+                ? prefetchedResponses.get(key)
+                : (await read<LoyaltyIdempotencyTable>(tx, SQL.storedResponse, [customerId, key]))[0];
+              return row
+                ? {
+                    requestHash: row.request_hash,
+                    status: row.status,
+                    body: JSON.parse(row.response) as unknown,
+                  }
+                : null;
+            },
+            async storeResponse(key, response: StoredResponse, createdAt) {
+              forgetPrefetched();
+              if (pgc) {
+                // Read by no one in this session: sent without waiting, the COMMIT right behind it.
+                pgc.inflight.push(
+                  quiet(
+                    pgc.client.query(preparedPgText(SQL.storeResponse), [
+                      customerId,
+                      key,
+                      response.requestHash,
+                      response.status,
+                      JSON.stringify(response.body),
+                      createdAt,
+                    ]),
+                  ),
+                );
+                return;
+              }
+              exec(SQL.storeResponse, [
+                customerId,
+                key,
+                response.requestHash,
+                response.status,
+                JSON.stringify(response.body),
+                createdAt,
+              ]);
+            },
+          };
+          const result = await fn(session);
+          const accountRow = {
+            pending: state.pending,
+            available: state.available,
+            debt: state.debt,
+            qualifying: state.qualifying,
+            lifetime_earned: lifetime,
+            entries,
+            updated_at: now,
+          };
+          if (dialect === 'postgres') {
+            if (dirty)
+              closing.push(
+                `update loyalty_accounts set pending = ${literal(accountRow.pending)}, available = ${literal(accountRow.available)}, debt = ${literal(accountRow.debt)}, qualifying = ${literal(accountRow.qualifying)}, lifetime_earned = ${literal(accountRow.lifetime_earned)}, entries = ${literal(accountRow.entries)}, updated_at = ${literal(now)} where customer_id = ${literal(customerId)}`,
+              );
+            if (processed.length > 0)
+              closing.push(
+                `insert into loyalty_processed_events (message_id, processed_at) values ${processed
+                  .map((m) => `(${literal(m)}, ${literal(now)})`)
+                  .join(', ')} on conflict (message_id) do nothing`,
+              );
+          } else {
+            if (dirty) {
+              exec(SQL.updateAccount, [
+                accountRow.pending,
+                accountRow.available,
+                accountRow.debt,
+                accountRow.qualifying,
+                accountRow.lifetime_earned,
+                accountRow.entries,
+                accountRow.updated_at,
+                customerId,
+              ]);
             }
-            await runSql(tx, dialect, SQL.storeResponse, [
-              customerId,
-              key,
-              response.requestHash,
-              response.status,
-              JSON.stringify(response.body),
-              createdAt,
-            ]);
-          },
-        };
-        const result = await fn(session);
-        const accountRow = {
-          pending: state.pending,
-          available: state.available,
-          debt: state.debt,
-          qualifying: state.qualifying,
-          lifetime_earned: lifetime,
-          entries,
-          updated_at: now,
-        };
-        if (dialect === 'postgres') {
-          if (dirty)
-            closing.push(
-              `update loyalty_accounts set pending = ${literal(accountRow.pending)}, available = ${literal(accountRow.available)}, debt = ${literal(accountRow.debt)}, qualifying = ${literal(accountRow.qualifying)}, lifetime_earned = ${literal(accountRow.lifetime_earned)}, entries = ${literal(accountRow.entries)}, updated_at = ${literal(now)} where customer_id = ${literal(customerId)}`,
-            );
-          if (processed.length > 0)
-            closing.push(
-              `insert into loyalty_processed_events (message_id, processed_at) values ${processed
-                .map((m) => `(${literal(m)}, ${literal(now)})`)
-                .join(', ')} on conflict (message_id) do nothing`,
-            );
-        } else {
-          if (dirty) {
-            await runSql(tx, dialect, SQL.updateAccount, [
-              accountRow.pending,
-              accountRow.available,
-              accountRow.debt,
-              accountRow.qualifying,
-              accountRow.lifetime_earned,
-              accountRow.entries,
-              accountRow.updated_at,
-              customerId,
-            ]);
+            if (processed.length > 0) {
+              await tx
+                .insertInto('loyalty_processed_events')
+                .values(processed.map((m) => ({ message_id: m, processed_at: now })))
+                .onConflict((oc) => oc.column('message_id').doNothing())
+                .execute();
+            }
           }
-          if (processed.length > 0) {
-            await tx
-              .insertInto('loyalty_processed_events')
-              .values(processed.map((m) => ({ message_id: m, processed_at: now })))
-              .onConflict((oc) => oc.column('message_id').doNothing())
-              .execute();
-          }
-        }
-        return { value: result, closing };
-      });
+          return { value: result, closing };
+        },
+        opening,
+      );
     },
 
     // Cached for a second, like the posting path: a new version is seen by every process within 1 s.
@@ -981,13 +1085,14 @@ const SQL = {
   upsertAccount: `insert into loyalty_accounts (customer_id, pending, available, debt, qualifying, lifetime_earned, entries, created_at, updated_at)
     values (?, 0, 0, 0, 0, 0, 0, ?, ?) on conflict (customer_id) do update set customer_id = excluded.customer_id returning *`,
   account: `select * from loyalty_accounts where customer_id = ?`,
+  lockAccount: `select * from loyalty_accounts where customer_id = ? for update`,
   updateAccount: `update loyalty_accounts set pending = ?, available = ?, debt = ?, qualifying = ?, lifetime_earned = ?, entries = ?, updated_at = ? where customer_id = ?`,
   openLots: `select * from loyalty_lots where customer_id = ? and (pending > 0 or available > 0)`,
   findEntry: `select * from loyalty_entries where business_key = ?`,
   storedResponse: `select * from loyalty_idempotency where customer_id = ? and "key" = ?`,
   storeResponse: `insert into loyalty_idempotency (customer_id, "key", request_hash, status, response, created_at) values (?, ?, ?, ?, ?, ?)`,
   insertEntry: `insert into loyalty_entries (${ENTRY_COLUMNS.join(', ')}) values (${marks(ENTRY_COLUMNS.length)})
-    on conflict (business_key) do nothing returning id`,
+    on conflict (business_key) do nothing`,
   insertLot: `insert into loyalty_lots (${LOT_COLUMNS.join(', ')}) values (${marks(LOT_COLUMNS.length)})`,
   updateLot: `update loyalty_lots set pending = ?, available = ?, expired = ? where id = ?`,
 };
@@ -1004,10 +1109,6 @@ function literal(v: string | number | null): string {
   }
   return pg.escapeLiteral(v);
 }
-
-const upsertAccountLiteral = (customerId: string, now: string): string =>
-  `insert into loyalty_accounts (customer_id, pending, available, debt, qualifying, lifetime_earned, entries, created_at, updated_at)
-    values (${literal(customerId)}, 0, 0, 0, 0, 0, 0, ${literal(now)}, ${literal(now)}) on conflict (customer_id) do update set customer_id = excluded.customer_id returning *`;
 
 interface PrefetchRow {
   response: LoyaltyIdempotencyTable | null;
@@ -1034,22 +1135,24 @@ function pgPrefetchText(response: boolean, entry: boolean, lots: boolean): strin
 const entryParams = (e: EntryRow): unknown[] => ENTRY_COLUMNS.map((c) => e[c] ?? null);
 const lotParams = (l: LoyaltyLotsTable): unknown[] => LOT_COLUMNS.map((c) => l[c] ?? null);
 
-async function postSqlite(
-  tx: Tx,
-  entry: EntryRow,
-  postings: PostingRow[],
-  lot: LoyaltyLotsTable | null,
-  lotUpdates: Lot[],
-): Promise<boolean> {
-  const ins = await runSql(tx, 'sqlite', SQL.insertEntry, entryParams(entry));
-  if (ins.rows.length === 0) return false;
-  await insertMany(tx, 'sqlite', 'loyalty_postings', postings);
-  if (lot) await runSql(tx, 'sqlite', SQL.insertLot, lotParams(lot));
-  for (const l of lotUpdates) {
-    await runSql(tx, 'sqlite', SQL.updateLot, [l.pending, l.available, l.expired, l.id]);
-  }
-  return true;
-}
+const POSTING_COLUMNS = [
+  'entry_id',
+  'seq',
+  'customer_id',
+  'from_account',
+  'to_account',
+  'points',
+  'lot_id',
+  'created_at',
+] as const;
+const POSTINGS_PER_INSERT = 16;
+const insertPostingsText = (n: number): string =>
+  `insert into loyalty_postings (${POSTING_COLUMNS.join(', ')}) values ${Array.from({ length: n }, () => `(${marks(POSTING_COLUMNS.length)})`).join(', ')}`;
+const postingParams = (rows: PostingRow[]): unknown[] => {
+  const out: unknown[] = [];
+  for (const r of rows) for (const c of POSTING_COLUMNS) out.push(r[c] ?? null);
+  return out;
+};
 
 /**
  * PostgreSQL: the entry, its postings, the new lot, the lots it moved and the account's new
@@ -1058,13 +1161,13 @@ async function postSqlite(
  * moved lots, whether a lot is opened), so it is built once per shape.
  */
 const pgPostTexts = new Map<string, string>();
-function pgPostText(postings: number, lot: boolean, lotUpdates: number): string {
-  const key = `${postings}|${lot}|${lotUpdates}`;
+function pgPostText(postings: number, lot: boolean, lotUpdates: number, speculative: boolean): string {
+  const key = `${postings}|${lot}|${lotUpdates}|${speculative}`;
   let text = pgPostTexts.get(key);
   if (text !== undefined) return text;
   const parts = [
     `e as (insert into loyalty_entries (${ENTRY_COLUMNS.join(', ')}) values (${marks(ENTRY_COLUMNS.length)})
-      on conflict (business_key) do nothing returning id)`,
+      ${speculative ? '' : 'on conflict (business_key) do nothing '}returning id)`,
   ];
   if (postings > 0) {
     const row = '(?::text, ?::integer, ?::text, ?::text, ?::text, ?::bigint, ?::text, ?::text)';
@@ -1093,7 +1196,7 @@ function pgPostText(postings: number, lot: boolean, lotUpdates: number): string 
 }
 
 async function postOnePostgres(
-  tx: Tx,
+  pgc: PgSession,
   e: EntryRow,
   postings: PostingRow[],
   lot: LoyaltyLotsTable | null,
@@ -1124,9 +1227,83 @@ async function postOnePostgres(
     account.updated_at,
     e.customer_id,
   );
-  const text = pgPostText(postings.length, lot !== null, lotUpdates.length);
+  const text = preparedPgText(pgPostText(postings.length, lot !== null, lotUpdates.length, pgc.speculative));
   // Prepared (parsed and planned once per connection): inlining the values to send the COMMIT in
-  // the same round trip cost the server more in parsing and planning than the round trip saved.
-  const r = await runSql<{ n: number }>(tx, 'postgres', text, params);
-  return Number(r.rows[0]?.n ?? 0) === 1;
+  // the same message cost the server more in parsing and planning than the round trip saved.
+  if (pgc.speculative) holdWrites(pgc.client);
+  const sent = pgc.client.query(text, params) as Promise<pg.QueryResult<{ n: number }>>;
+  if (pgc.speculative) {
+    // Not waited for: the statements after it (and the COMMIT) follow it on the wire. A business
+    // key posted before fails it on the unique key, and the operation runs again (see inMemberTransaction).
+    const watched = sent.catch((error: unknown) => {
+      if (isBusinessKeyConflict(error)) pgc.conflicted = true;
+      throw error;
+    });
+    watched.catch(() => undefined);
+    pgc.inflight.push(watched);
+    return true;
+  }
+  return Number((await sent).rows[0]?.n ?? 0) === 1;
+}
+
+/** A PostgreSQL member transaction: its connection's client and what is in flight on it. */
+interface PgSession {
+  readonly client: pg.PoolClient;
+  /** Postings sent without waiting, their entries inserted without `on conflict do nothing`. */
+  readonly speculative: boolean;
+  readonly inflight: Array<Promise<unknown>>;
+  /** A speculative posting met a business key posted before. */
+  conflicted: boolean;
+  /** What the transaction's opening read (its `Prefetch`). */
+  opened: PrefetchRow | null;
+}
+
+/**
+ * Holds what is written to the connection's socket until the current turn of the event loop ends
+ * (its promise callbacks included), so that statements sent one after another without waiting —
+ * a posting and the COMMIT the operation sends as it returns — leave in one write, one TCP segment:
+ * one wake-up of the server instead of two.
+ */
+function holdWrites(client: pg.PoolClient): void {
+  const stream = (
+    client as unknown as { connection?: { stream?: NodeJS.WritableStream & Partial<Corkable> } }
+  ).connection?.stream;
+  if (!stream?.cork || !stream.uncork) return;
+  stream.cork();
+  process.nextTick(() => stream.uncork?.());
+}
+interface Corkable {
+  cork(): void;
+  uncork(): void;
+}
+
+/** The promise itself, marked as handled: its rejection is read later, where it is awaited. */
+function quiet<P extends Promise<unknown>>(p: P): P {
+  p.catch(() => undefined);
+  return p;
+}
+
+/** A speculative posting met its business key already posted: run again without speculation. */
+class SpeculationFailed extends Error {}
+
+const isBusinessKeyConflict = (error: unknown): boolean =>
+  typeof error === 'object' &&
+  error !== null &&
+  (error as { code?: unknown }).code === '23505' &&
+  (error as { constraint?: unknown }).constraint === 'loyalty_entries_business_key_key';
+
+/** PostgreSQL: a session's reads in one statement (the rows as JSON), sent at once on `client`. */
+async function pgPrefetch(
+  client: pg.PoolClient,
+  customerId: string,
+  q: Prefetch,
+): Promise<PrefetchRow | null> {
+  const lots = q.openLots === true;
+  const params: unknown[] = [];
+  if (q.storedResponse !== undefined) params.push(customerId, q.storedResponse);
+  if (q.entry !== undefined) params.push(q.entry);
+  if (lots) params.push(customerId);
+  const text = preparedPgText(pgPrefetchText(q.storedResponse !== undefined, q.entry !== undefined, lots));
+  const r = (await client.query(text, params)) as pg.QueryResult<PrefetchRow>;
+  return r.rows[0] ?? null;
 }

@@ -17,6 +17,7 @@ import * as m20261201211000 from './migrations/2026-12-01T21-10-00-decisions.js'
 import * as m20261202003000 from './migrations/2026-12-02T00-30-00-decision-events.js';
 import * as m20261202050000 from './migrations/2026-12-02T05-00-00-loyalty-indexes.js';
 import * as m20261202070000 from './migrations/2026-12-02T07-00-00-churn-last-seen.js';
+import * as m20261202073000 from './migrations/2026-12-02T07-30-00-loyalty-partial-indexes.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-24T18-00-00-init': m20261124180000,
@@ -32,6 +33,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T00-30-00-decision-events': m20261202003000,
   '2026-12-02T05-00-00-loyalty-indexes': m20261202050000,
   '2026-12-02T07-00-00-churn-last-seen': m20261202070000,
+  '2026-12-02T07-30-00-loyalty-partial-indexes': m20261202073000,
 };
 
 /** Brings the schema up to date. Creates the PostgreSQL schema named in the URL if needed. */

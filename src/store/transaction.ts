@@ -129,18 +129,20 @@ export function runSql<R>(
   text: string,
   params: readonly unknown[] = [],
 ): Promise<QueryResult<R>> {
-  let t = text;
-  if (dialect === 'postgres') {
-    const known = pgTexts.get(text);
-    if (known === undefined) {
-      let n = 0;
-      t = text.replace(/\?/g, () => `$${++n}`);
-      if (pgTexts.size >= 1000) pgTexts.clear();
-      pgTexts.set(text, t);
-      preparePostgres(t);
-    } else t = known;
-  }
+  const t = dialect === 'postgres' ? preparedPgText(text) : text;
   return tx.executeQuery<R>(CompiledQuery.raw(t, params as unknown[]));
+}
+
+/** A `?` text numbered `$1…` for PostgreSQL, and registered to be kept prepared (`runSql`). */
+export function preparedPgText(text: string): string {
+  const known = pgTexts.get(text);
+  if (known !== undefined) return known;
+  let n = 0;
+  const t = text.replace(/\?/g, () => `$${++n}`);
+  if (pgTexts.size >= 1000) pgTexts.clear();
+  pgTexts.set(text, t);
+  preparePostgres(t);
+  return t;
 }
 
 /**
