@@ -25,6 +25,8 @@ import {
   churnMetrics,
   churnModelFromJSON,
   churnModelToJSON,
+  allocateChurnRanking,
+  describeScore,
   featureDrift,
   scoreWithReasons,
   trainChurnModel,
@@ -40,7 +42,7 @@ import type { FeatureMatrix } from '../domain/models/trees/feature-matrix.js';
 import { err, ok, type Result } from '../domain/result.js';
 import { formatDay, parseDay } from './evaluate-models.js';
 import { startHistogramWorkers } from './histogram-workers.js';
-import { explainInWorkers } from './tree-shap-workers.js';
+import { rankChurnInWorkers } from './tree-shap-workers.js';
 
 /** From this many customers, training and scoring use every core (worker threads). */
 export const PARALLEL_MIN_CUSTOMERS = 50_000;
@@ -329,6 +331,32 @@ export interface ChurnScoreSummary {
 }
 
 /**
+ * Every row's churn probability, top reasons in plain words and driver — `scoreWithReasons`,
+ * bit for bit, on every core from {@link PARALLEL_MIN_CUSTOMERS} rows (or `threads`): the threads
+ * compute TreeSHAP values, margins and rankings by chunks of rows, and the main thread words the
+ * reasons of finished chunks between its own.
+ */
+export async function scoreCustomersWithReasons(
+  model: ChurnModel,
+  matrix: FeatureMatrix,
+  views: readonly HistoryAsOf[],
+  options: { threads?: number; top?: number } = {},
+): Promise<Array<ReturnType<typeof scoreWithReasons>[number]>> {
+  const top = options.top ?? 3;
+  if (options.threads === 1 || (options.threads === undefined && matrix.rows < PARALLEL_MIN_CUSTOMERS))
+    return scoreWithReasons(model, matrix, views, top);
+  const ranking = allocateChurnRanking(matrix.rows, top, true);
+  const out = new Array<ReturnType<typeof scoreWithReasons>[number]>(matrix.rows);
+  await rankChurnInWorkers(model.trees, matrix, ranking, {
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    onRows: (begin, end) => {
+      for (let i = begin; i < end; i++) out[i] = describeScore(model, matrix, views, ranking, i);
+    },
+  });
+  return out;
+}
+
+/**
  * Scores every customer active before the as-of day's end with the latest model: probability,
  * top reasons and driver, replacing the previous scores; reports drift against training.
  */
@@ -358,12 +386,7 @@ export async function scoreChurn(
     cutoffDay = last + 1;
   }
   const rows = churnRowsAt(histories, cutoffDay * DAY_MS, model.windowDays, null);
-  // TreeSHAP values for a large store on every core (the same values as on one).
-  const contributions =
-    rows.matrix.rows >= PARALLEL_MIN_CUSTOMERS
-      ? (await explainInWorkers(model.trees, rows.matrix)).contributions
-      : undefined;
-  const scored = scoreWithReasons(model, rows.matrix, rows.views, 3, contributions);
+  const scored = await scoreCustomersWithReasons(model, rows.matrix, rows.views);
   const scoredAt = options.now.toISOString();
   const asOf = formatDay(cutoffDay - 1);
   await models.replaceScores(

@@ -1,7 +1,7 @@
 import { assertMatrix, type FeatureMatrix } from './feature-matrix.js';
 import type { GradientBoostedModel } from './model.js';
 import type { RegressionTree } from './tree.js';
-import { treeDepth } from './tree.js';
+import { treeDepth, treeOutput } from './tree.js';
 import { treeExpectedValue, TreeShapExplainer, type Explanation } from './tree-shap.js';
 
 /** A block's pattern has at most this many bits (its table 2^bits rows × its features). */
@@ -57,11 +57,21 @@ export class FastTreeShapExplainer {
   private readonly blockFeature: Int32Array;
   private readonly tableStart: Int32Array;
   private readonly table: Float64Array;
+  // The margin: per block k, from valueStart[k], the value of the leaf its pattern reaches when
+  // the row is in its subtree, else 0 (one block per tree holds the row's leaf); per tree, the
+  // value of a tree that is a single leaf (it has no block), else 0.
+  private readonly valueStart: Int32Array;
+  private readonly blockValue: Float64Array;
+  private readonly treeConstant: Float64Array;
+  private readonly baseScore: number;
+  private readonly trees: readonly RegressionTree[];
   private readonly fallback: TreeShapExplainer | null;
-  // Scratch for one batch of rows: the cut indices transposed, the pattern words, the table offsets.
+  // Scratch for one batch of rows: the cut indices transposed, the pattern words, the table
+  // offsets, each row's leaf value of the current tree.
   private readonly xt: Int32Array;
   private readonly words: Int32Array;
   private readonly rowBase: Int32Array;
+  private readonly leaf: Float64Array;
 
   constructor(model: GradientBoostedModel, options: { maxBits?: number } = {}) {
     const maxBits = options.maxBits ?? FAST_SHAP_MAX_BITS;
@@ -95,6 +105,11 @@ export class FastTreeShapExplainer {
     this.blockFeature = Int32Array.from(b.blockFeature);
     this.tableStart = Int32Array.from(b.tableStart);
     this.table = b.table();
+    this.valueStart = Int32Array.from(b.valueStart);
+    this.blockValue = Float64Array.from(b.blockValue);
+    this.treeConstant = Float64Array.from(b.treeConstant);
+    this.baseScore = model.baseScore;
+    this.trees = model.trees;
     this.fallback =
       deep.length === 0
         ? null
@@ -102,6 +117,7 @@ export class FastTreeShapExplainer {
     this.xt = new Int32Array(this.cols * BATCH);
     this.words = new Int32Array(b.treeWords.reduce((m, w) => Math.max(m, w), 1) * BATCH);
     this.rowBase = new Int32Array(BATCH);
+    this.leaf = new Float64Array(BATCH);
   }
 
   /** Expected margin (the bias of every explanation). */
@@ -120,15 +136,27 @@ export class FastTreeShapExplainer {
    * Explain rows [begin, end) of a row-major matrix of `cols` values per row, adding row i's
    * contributions into `out[(i − begin)·cols + j]` (so `out` holds end − begin rows). The same
    * values as {@link explainRow} row by row, bit for bit, a batch of rows at a time per tree.
+   *
+   * With `margins`, also sets `margins[i − begin]` to row i's raw margin, bit for bit the value
+   * `predictRaw` gives (base score, then each tree's leaf added in the model's order), from the
+   * same split decisions — the prediction comes almost free with the explanation.
    */
-  explainRows(values: ArrayLike<number>, begin: number, end: number, out: Float64Array): void {
+  explainRows(
+    values: ArrayLike<number>,
+    begin: number,
+    end: number,
+    out: Float64Array,
+    margins?: Float64Array,
+  ): void {
     const cols = this.cols;
     if (!(begin >= 0 && end >= begin && end * cols <= values.length))
       throw new RangeError(`rows [${begin}, ${end}) are outside the matrix`);
     if (out.length < (end - begin) * cols) throw new RangeError('output too short for the rows');
+    if (margins !== undefined && margins.length < end - begin)
+      throw new RangeError('margins too short for the rows');
     for (let r = begin; r < end; r += BATCH) {
       const n = Math.min(BATCH, end - r);
-      this.explainBatch(values, r * cols, n, out, (r - begin) * cols);
+      this.explainBatch(values, r * cols, n, out, (r - begin) * cols, margins ?? null, r - begin);
     }
   }
 
@@ -139,8 +167,10 @@ export class FastTreeShapExplainer {
     count: number,
     out: Float64Array,
     outOffset: number,
+    margins: Float64Array | null = null,
+    marginOffset = 0,
   ): void {
-    const { cols, xt, words, rowBase } = this;
+    const { cols, xt, words, rowBase, leaf } = this;
     // Each value's cut index (branch-free binary search), transposed so that a lookup reads its
     // feature for the whole batch contiguously.
     const { cuts, cutsPerFeature: K } = this;
@@ -155,11 +185,16 @@ export class FastTreeShapExplainer {
     }
     const { lookupStart, blockStart, treeWords, lookupFeature, lookupWord, lookupTableStart } = this;
     const { lookupTable, blockWord, blockShift, blockMask } = this;
-    const { featStart, blockFeature, tableStart, table } = this;
+    const { featStart, blockFeature, tableStart, table, valueStart, blockValue, treeConstant } = this;
     const nTrees = treeWords.length;
     const c4 = count & ~3;
+    // In a model with trees for the exact algorithm the leaves are summed in the model's order
+    // below, not here.
+    const withMargins = margins !== null && this.fallback === null;
+    if (withMargins) margins.fill(this.baseScore, marginOffset, marginOffset + count);
     for (let t = 0; t < nTrees; t++) {
       words.fill(0, 0, treeWords[t]! * BATCH);
+      if (withMargins) leaf.fill(treeConstant[t]!, 0, count);
       // Every split once per row, all of a tree's splits on one feature in one lookup: the bits
       // of the block patterns their go-left decisions set.
       for (let g = lookupStart[t]!, gEnd = lookupStart[t + 1]!; g < gEnd; g++) {
@@ -187,7 +222,14 @@ export class FastTreeShapExplainer {
         const f0 = featStart[k]!;
         const nf = featStart[k + 1]! - f0;
         const base = tableStart[k]!;
-        for (let r = 0; r < count; r++) rowBase[r] = base + ((words[wo + r]! >>> sh) & mask) * nf;
+        if (withMargins) {
+          const vb = valueStart[k]!;
+          for (let r = 0; r < count; r++) {
+            const p = (words[wo + r]! >>> sh) & mask;
+            rowBase[r] = base + p * nf;
+            leaf[r]! += blockValue[vb + p]!;
+          }
+        } else for (let r = 0; r < count; r++) rowBase[r] = base + ((words[wo + r]! >>> sh) & mask) * nf;
         for (let q = 0; q < nf; q++) {
           const at = outOffset + blockFeature[f0 + q]!;
           let r = 0;
@@ -205,12 +247,21 @@ export class FastTreeShapExplainer {
           for (; r < count; r++, o += cols) out[o]! += table[rowBase[r]! + q]!;
         }
       }
+      // Exactly one of the tree's terms is its leaf's value (the others are 0), so the sum is it.
+      if (withMargins) for (let r = 0; r < count; r++) margins[marginOffset + r]! += leaf[r]!;
     }
-    if (this.fallback !== null)
+    if (this.fallback !== null) {
       for (let r = 0; r < count; r++) {
         const o = outOffset + r * cols;
         this.fallback.explainRow(values, offset + r * cols, out.subarray(o, o + cols));
       }
+      if (margins !== null)
+        for (let r = 0; r < count; r++) {
+          let m = this.baseScore;
+          for (const tree of this.trees) m += treeOutput(tree, values, offset + r * cols);
+          margins[marginOffset + r] = m;
+        }
+    }
   }
 }
 
@@ -313,6 +364,9 @@ class TableBuilder {
   readonly featStart: number[] = [0];
   readonly blockFeature: number[] = [];
   readonly tableStart: number[] = [];
+  readonly valueStart: number[] = [];
+  readonly blockValue: number[] = [];
+  readonly treeConstant: number[] = [];
   private readonly chunks: Float64Array[] = [];
   private tableSize = 0;
 
@@ -339,6 +393,7 @@ class TableBuilder {
       }
     };
     visit(0, []);
+    this.treeConstant.push(blocks.length === 0 ? tree.value[0]! : 0);
     // Pack the blocks' patterns into 32-bit words (a pattern never straddles two words), and
     // gather, per split, the bits its decision sets in each word.
     const masks = new Map<number, Map<number, number>>();
@@ -442,6 +497,17 @@ class TableBuilder {
         const dst = p * nf;
         for (let q = 0; q < u; q++) chunk[dst + slots[q]!]! += lt.phi[src + q]!;
       }
+    }
+    // The leaf each pattern reaches: none unless the prefix's decisions are the path's, then the
+    // subtree's decisions lead from its root.
+    this.valueStart.push(this.blockValue.length);
+    for (let p = 0; p < rows; p++) {
+      let inside = true;
+      for (let i = 0; i < prefix.length; i++) if ((((p >> i) & 1) === 1) !== prefix[i]!.left) inside = false;
+      let node = root;
+      while (inside && tree.feature[node]! >= 0)
+        node = (p >> bitIndex.get(node)!) & 1 ? tree.left[node]! : tree.right[node]!;
+      this.blockValue.push(inside ? tree.value[node]! : 0);
     }
     this.tableStart.push(this.tableSize);
     this.chunks.push(chunk);
