@@ -5,7 +5,7 @@ import { treeDepth, treeOutput } from './tree.js';
 import { treeExpectedValue, TreeShapExplainer, type Explanation } from './tree-shap.js';
 
 /** A block's pattern has at most this many bits (its table 2^bits rows × its features). */
-export const FAST_SHAP_MAX_BITS = 6;
+export const FAST_SHAP_MAX_BITS = 8;
 
 /**
  * Exact path-dependent TreeSHAP by precomputed tables — Fast TreeSHAP v2 (Yang 2021, "Fast
@@ -21,7 +21,7 @@ export const FAST_SHAP_MAX_BITS = 6;
  * path above it, chosen from the root down as the largest subtrees whose path nodes plus internal
  * nodes number at most `FAST_SHAP_MAX_BITS`. Every o-bit of every leaf in a block is a function of
  * the go-left decisions at those nodes, so one table row per decision pattern holds the summed
- * contributions of all the block's leaves (a depth-4 tree is 4 blocks of 2^5 rows). The explainer
+ * contributions of all the block's leaves (a depth-4 tree is 2 blocks of 2^8 rows: the root's split and one child's subtree). The explainer
  * works on a batch of rows per tree: it evaluates every split once per row and ORs the decision
  * into each block pattern it is a bit of (the blocks' patterns share 32-bit words), then adds one
  * table row per block: O(N + B·F) per tree (N splits, B blocks of F features) instead of
@@ -72,6 +72,7 @@ export class FastTreeShapExplainer {
   private readonly words: Int32Array;
   private readonly rowBase: Int32Array;
   private readonly leaf: Float64Array;
+  private readonly acc: Float64Array;
 
   constructor(model: GradientBoostedModel, options: { maxBits?: number } = {}) {
     const maxBits = options.maxBits ?? FAST_SHAP_MAX_BITS;
@@ -118,6 +119,7 @@ export class FastTreeShapExplainer {
     this.words = new Int32Array(b.treeWords.reduce((m, w) => Math.max(m, w), 1) * BATCH);
     this.rowBase = new Int32Array(BATCH);
     this.leaf = new Float64Array(BATCH);
+    this.acc = new Float64Array(this.cols * BATCH);
   }
 
   /** Expected margin (the bias of every explanation). */
@@ -170,7 +172,7 @@ export class FastTreeShapExplainer {
     margins: Float64Array | null = null,
     marginOffset = 0,
   ): void {
-    const { cols, xt, words, rowBase, leaf } = this;
+    const { cols, xt, words, rowBase, leaf, acc } = this;
     // Each value's cut index (branch-free binary search), transposed so that a lookup reads its
     // feature for the whole batch contiguously.
     const { cuts, cutsPerFeature: K } = this;
@@ -183,6 +185,10 @@ export class FastTreeShapExplainer {
         xt[at] = x === x ? j : K;
       }
     }
+    // The batch's contributions transposed (feature-major), so that a table column is added to
+    // consecutive rows; copied back after the trees.
+    for (let r = 0; r < count; r++)
+      for (let f = 0, o = outOffset + r * cols, at = r; f < cols; f++, at += BATCH) acc[at] = out[o + f]!;
     const { lookupStart, blockStart, treeWords, lookupFeature, lookupWord, lookupTableStart } = this;
     const { lookupTable, blockWord, blockShift, blockMask } = this;
     const { featStart, blockFeature, tableStart, table, valueStart, blockValue, treeConstant } = this;
@@ -193,7 +199,7 @@ export class FastTreeShapExplainer {
     const withMargins = margins !== null && this.fallback === null;
     if (withMargins) margins.fill(this.baseScore, marginOffset, marginOffset + count);
     for (let t = 0; t < nTrees; t++) {
-      words.fill(0, 0, treeWords[t]! * BATCH);
+      for (let w = 0, nw = treeWords[t]!; w < nw; w++) words.fill(0, w * BATCH, w * BATCH + count);
       if (withMargins) leaf.fill(treeConstant[t]!, 0, count);
       // Every split once per row, all of a tree's splits on one feature in one lookup: the bits
       // of the block patterns their go-left decisions set.
@@ -231,25 +237,26 @@ export class FastTreeShapExplainer {
           }
         } else for (let r = 0; r < count; r++) rowBase[r] = base + ((words[wo + r]! >>> sh) & mask) * nf;
         for (let q = 0; q < nf; q++) {
-          const at = outOffset + blockFeature[f0 + q]!;
+          const at = blockFeature[f0 + q]! * BATCH;
           let r = 0;
-          let o = at;
-          for (; r < c4; r += 4, o += 4 * cols) {
+          for (; r < c4; r += 4) {
             const t0 = table[rowBase[r]! + q]!;
             const t1 = table[rowBase[r + 1]! + q]!;
             const t2 = table[rowBase[r + 2]! + q]!;
             const t3 = table[rowBase[r + 3]! + q]!;
-            out[o]! += t0;
-            out[o + cols]! += t1;
-            out[o + 2 * cols]! += t2;
-            out[o + 3 * cols]! += t3;
+            acc[at + r]! += t0;
+            acc[at + r + 1]! += t1;
+            acc[at + r + 2]! += t2;
+            acc[at + r + 3]! += t3;
           }
-          for (; r < count; r++, o += cols) out[o]! += table[rowBase[r]! + q]!;
+          for (; r < count; r++) acc[at + r]! += table[rowBase[r]! + q]!;
         }
       }
       // Exactly one of the tree's terms is its leaf's value (the others are 0), so the sum is it.
       if (withMargins) for (let r = 0; r < count; r++) margins[marginOffset + r]! += leaf[r]!;
     }
+    for (let r = 0; r < count; r++)
+      for (let f = 0, o = outOffset + r * cols, at = r; f < cols; f++, at += BATCH) out[o + f] = acc[at]!;
     if (this.fallback !== null) {
       for (let r = 0; r < count; r++) {
         const o = outOffset + r * cols;
@@ -265,8 +272,13 @@ export class FastTreeShapExplainer {
   }
 }
 
-/** Rows explained together per tree (their values, patterns and outputs stay in the L1 cache). */
-const BATCH = 128;
+/**
+ * Rows explained together per tree. Large, so that a tree's tables, read at random rows, are
+ * fetched once for many rows (the whole model's tables do not fit a core's L2 cache); the batch's
+ * cut indices, patterns and contributions are read and written in order. Measured on the churn
+ * model (400 depth-4 trees), one thread: 128 → 2048 rows with 8-bit blocks, ≈ 30% less time.
+ */
+const BATCH = 2048;
 
 /** The cut-index lookups of the builder's splits (see the explainer's fields). */
 function buildLookups(
