@@ -31,11 +31,14 @@ export const FAST_SHAP_MAX_BITS = 8;
 export class FastTreeShapExplainer {
   private readonly bias: number;
   private readonly cols: number;
-  // Per tree t: its lookups [lookupStart[t], lookupStart[t+1]), its blocks [blockStart[t],
-  // blockStart[t+1]) and how many 32-bit pattern words its blocks fill (treeWords[t]).
+  // Per group g of trees (consecutive trees whose patterns share words): its lookups
+  // [lookupStart[g], lookupStart[g+1]), its trees [groupTreeStart[g], groupTreeStart[g+1]) and how
+  // many 32-bit pattern words they fill (groupWords[g]). Per tree t: its blocks [blockStart[t],
+  // blockStart[t+1]).
   private readonly lookupStart: Int32Array;
+  private readonly groupWords: Int32Array;
+  private readonly groupTreeStart: Int32Array;
   private readonly blockStart: Int32Array;
-  private readonly treeWords: Int32Array;
   // Every split is x <= some cut of its feature. Per feature f, its distinct cuts ascending at
   // cuts[f·K …], padded with +Infinity to K (a power of two): a row's cut index of x is the number
   // of cuts below x (K for a missing x), and a split on cut j sends x left when that is <= j.
@@ -58,8 +61,9 @@ export class FastTreeShapExplainer {
   private readonly tableStart: Int32Array;
   private readonly table: Float64Array;
   // The margin: per block k, from valueStart[k], the value of the leaf its pattern reaches when
-  // the row is in its subtree, else 0 (one block per tree holds the row's leaf); per tree, the
-  // value of a tree that is a single leaf (it has no block), else 0.
+  // the row is in its subtree, else 0; per tree, the value of a tree that is a single leaf (it has
+  // no block). Exactly one block of a tree holds the row's leaf and x + 0 = x, so adding every
+  // block's term in turn adds the tree's output as predictRaw does (signed zeros aside).
   private readonly valueStart: Int32Array;
   private readonly blockValue: Float64Array;
   private readonly treeConstant: Float64Array;
@@ -67,11 +71,10 @@ export class FastTreeShapExplainer {
   private readonly trees: readonly RegressionTree[];
   private readonly fallback: TreeShapExplainer | null;
   // Scratch for one batch of rows: the cut indices transposed, the pattern words, the table
-  // offsets, each row's leaf value of the current tree.
+  // offsets, the contributions transposed.
   private readonly xt: Int32Array;
   private readonly words: Int32Array;
   private readonly rowBase: Int32Array;
-  private readonly leaf: Float64Array;
   private readonly acc: Float64Array;
 
   constructor(model: GradientBoostedModel, options: { maxBits?: number } = {}) {
@@ -89,8 +92,10 @@ export class FastTreeShapExplainer {
       if (treeDepth(tree) > maxBits) deep.push(tree);
       else b.addTree(tree, maxBits);
     }
+    b.closeGroup();
     this.blockStart = Int32Array.from(b.blockStart);
-    this.treeWords = Int32Array.from(b.treeWords);
+    this.groupWords = Int32Array.from(b.groupWords);
+    this.groupTreeStart = Int32Array.from(b.groupTreeStart);
     const lk = buildLookups(this.cols, b);
     this.cutsPerFeature = lk.cutsPerFeature;
     this.cuts = lk.cuts;
@@ -116,9 +121,8 @@ export class FastTreeShapExplainer {
         ? null
         : new TreeShapExplainer({ ...model, baseScore: 0, trees: deep } satisfies GradientBoostedModel);
     this.xt = new Int32Array(this.cols * BATCH);
-    this.words = new Int32Array(b.treeWords.reduce((m, w) => Math.max(m, w), 1) * BATCH);
+    this.words = new Int32Array(b.groupWords.reduce((m, w) => Math.max(m, w), 1) * BATCH);
     this.rowBase = new Int32Array(BATCH);
-    this.leaf = new Float64Array(BATCH);
     this.acc = new Float64Array(this.cols * BATCH);
   }
 
@@ -172,7 +176,7 @@ export class FastTreeShapExplainer {
     margins: Float64Array | null = null,
     marginOffset = 0,
   ): void {
-    const { cols, xt, words, rowBase, leaf, acc } = this;
+    const { cols, xt, words, rowBase, acc } = this;
     // Each value's cut index (branch-free binary search), transposed so that a lookup reads its
     // feature for the whole batch contiguously.
     const { cuts, cutsPerFeature: K } = this;
@@ -189,21 +193,21 @@ export class FastTreeShapExplainer {
     // consecutive rows; copied back after the trees.
     for (let r = 0; r < count; r++)
       for (let f = 0, o = outOffset + r * cols, at = r; f < cols; f++, at += BATCH) acc[at] = out[o + f]!;
-    const { lookupStart, blockStart, treeWords, lookupFeature, lookupWord, lookupTableStart } = this;
+    const { lookupStart, groupWords, groupTreeStart, blockStart } = this;
+    const { lookupFeature, lookupWord, lookupTableStart } = this;
     const { lookupTable, blockWord, blockShift, blockMask } = this;
     const { featStart, blockFeature, tableStart, table, valueStart, blockValue, treeConstant } = this;
-    const nTrees = treeWords.length;
+    const nGroups = groupWords.length;
     const c4 = count & ~3;
     // In a model with trees for the exact algorithm the leaves are summed in the model's order
     // below, not here.
     const withMargins = margins !== null && this.fallback === null;
     if (withMargins) margins.fill(this.baseScore, marginOffset, marginOffset + count);
-    for (let t = 0; t < nTrees; t++) {
-      for (let w = 0, nw = treeWords[t]!; w < nw; w++) words.fill(0, w * BATCH, w * BATCH + count);
-      if (withMargins) leaf.fill(treeConstant[t]!, 0, count);
-      // Every split once per row, all of a tree's splits on one feature in one lookup: the bits
+    for (let gr = 0; gr < nGroups; gr++) {
+      for (let w = 0, nw = groupWords[gr]!; w < nw; w++) words.fill(0, w * BATCH, w * BATCH + count);
+      // Every split once per row, all of a group's splits on one feature in one lookup: the bits
       // of the block patterns their go-left decisions set.
-      for (let g = lookupStart[t]!, gEnd = lookupStart[t + 1]!; g < gEnd; g++) {
+      for (let g = lookupStart[gr]!, gEnd = lookupStart[gr + 1]!; g < gEnd; g++) {
         const xo = lookupFeature[g]! * BATCH;
         const wo = lookupWord[g]! * BATCH;
         const lt = lookupTableStart[g]!;
@@ -220,40 +224,46 @@ export class FastTreeShapExplainer {
         }
         for (; r < count; r++) words[wo + r]! |= lookupTable[lt + xt[xo + r]!]!;
       }
-      // One table row per block: its summed leaf contributions for this pattern.
-      for (let k = blockStart[t]!, kEnd = blockStart[t + 1]!; k < kEnd; k++) {
-        const wo = blockWord[k]! * BATCH;
-        const sh = blockShift[k]!;
-        const mask = blockMask[k]!;
-        const f0 = featStart[k]!;
-        const nf = featStart[k + 1]! - f0;
-        const base = tableStart[k]!;
-        if (withMargins) {
-          const vb = valueStart[k]!;
-          for (let r = 0; r < count; r++) {
-            const p = (words[wo + r]! >>> sh) & mask;
-            rowBase[r] = base + p * nf;
-            leaf[r]! += blockValue[vb + p]!;
+      for (let t = groupTreeStart[gr]!, tEnd = groupTreeStart[gr + 1]!; t < tEnd; t++) {
+        // A single-leaf tree has no block: its value is added as such.
+        const k0 = blockStart[t]!;
+        if (withMargins && k0 === blockStart[t + 1]!) {
+          const v = treeConstant[t]!;
+          for (let r = 0; r < count; r++) margins[marginOffset + r]! += v;
+        }
+        // One table row per block: its summed leaf contributions for this pattern.
+        for (let k = blockStart[t]!, kEnd = blockStart[t + 1]!; k < kEnd; k++) {
+          const wo = blockWord[k]! * BATCH;
+          const sh = blockShift[k]!;
+          const mask = blockMask[k]!;
+          const f0 = featStart[k]!;
+          const nf = featStart[k + 1]! - f0;
+          const base = tableStart[k]!;
+          if (withMargins) {
+            const vb = valueStart[k]!;
+            for (let r = 0; r < count; r++) {
+              const p = (words[wo + r]! >>> sh) & mask;
+              rowBase[r] = base + p * nf;
+              margins[marginOffset + r]! += blockValue[vb + p]!;
+            }
+          } else for (let r = 0; r < count; r++) rowBase[r] = base + ((words[wo + r]! >>> sh) & mask) * nf;
+          for (let q = 0; q < nf; q++) {
+            const at = blockFeature[f0 + q]! * BATCH;
+            let r = 0;
+            for (; r < c4; r += 4) {
+              const t0 = table[rowBase[r]! + q]!;
+              const t1 = table[rowBase[r + 1]! + q]!;
+              const t2 = table[rowBase[r + 2]! + q]!;
+              const t3 = table[rowBase[r + 3]! + q]!;
+              acc[at + r]! += t0;
+              acc[at + r + 1]! += t1;
+              acc[at + r + 2]! += t2;
+              acc[at + r + 3]! += t3;
+            }
+            for (; r < count; r++) acc[at + r]! += table[rowBase[r]! + q]!;
           }
-        } else for (let r = 0; r < count; r++) rowBase[r] = base + ((words[wo + r]! >>> sh) & mask) * nf;
-        for (let q = 0; q < nf; q++) {
-          const at = blockFeature[f0 + q]! * BATCH;
-          let r = 0;
-          for (; r < c4; r += 4) {
-            const t0 = table[rowBase[r]! + q]!;
-            const t1 = table[rowBase[r + 1]! + q]!;
-            const t2 = table[rowBase[r + 2]! + q]!;
-            const t3 = table[rowBase[r + 3]! + q]!;
-            acc[at + r]! += t0;
-            acc[at + r + 1]! += t1;
-            acc[at + r + 2]! += t2;
-            acc[at + r + 3]! += t3;
-          }
-          for (; r < count; r++) acc[at + r]! += table[rowBase[r]! + q]!;
         }
       }
-      // Exactly one of the tree's terms is its leaf's value (the others are 0), so the sum is it.
-      if (withMargins) for (let r = 0; r < count; r++) margins[marginOffset + r]! += leaf[r]!;
     }
     for (let r = 0; r < count; r++)
       for (let f = 0, o = outOffset + r * cols, at = r; f < cols; f++, at += BATCH) out[o + f] = acc[at]!;
@@ -308,6 +318,7 @@ function buildLookups(
   const tables: Int32Array[] = [];
   let size = 0;
   for (let t = 0; t + 1 < b.nodeStart.length; t++) {
+    // t: a group of trees
     // (feature, word) → its table
     const groups = new Map<number, Int32Array>();
     for (let n = b.nodeStart[t]!; n < b.nodeStart[t + 1]!; n++) {
@@ -361,9 +372,13 @@ interface Step {
 }
 
 class TableBuilder {
+  // Consecutive trees whose patterns fit one 32-bit word together form a group (two depth-4
+  // trees, up to ten depth-2 ones): one lookup per feature then sets the bits of all their splits
+  // on it. Per group: its splits from nodeStart, its words, its trees from groupTreeStart.
   readonly nodeStart: number[] = [0];
+  readonly groupWords: number[] = [];
+  readonly groupTreeStart: number[] = [0];
   readonly blockStart: number[] = [0];
-  readonly treeWords: number[] = [];
   readonly nodeFeature: number[] = [];
   readonly nodeThreshold: number[] = [];
   readonly nodeDefaultLeft: number[] = [];
@@ -381,6 +396,21 @@ class TableBuilder {
   readonly treeConstant: number[] = [];
   private readonly chunks: Float64Array[] = [];
   private tableSize = 0;
+  // The open group: its trees, the word and bit the next pattern goes to.
+  private groupTrees = 0;
+  private word = 0;
+  private shift = 0;
+
+  /** Closes the open group (call once after the last tree too). */
+  closeGroup(): void {
+    if (this.groupTrees === 0) return;
+    this.nodeStart.push(this.nodeFeature.length);
+    this.groupWords.push(this.word > 0 || this.shift > 0 ? this.word + 1 : 0);
+    this.groupTreeStart.push(this.treeConstant.length);
+    this.groupTrees = 0;
+    this.word = 0;
+    this.shift = 0;
+  }
 
   addTree(tree: RegressionTree, maxBits: number): void {
     const internal = new Int32Array(tree.feature.length);
@@ -405,17 +435,20 @@ class TableBuilder {
       }
     };
     visit(0, []);
+    // Join the open group if all the tree's patterns fit its one word, else start a group.
+    const total = blocks.reduce((n, bits) => n + bits.length, 0);
+    if (!(this.word === 0 && this.shift + total <= 32)) this.closeGroup();
+    this.groupTrees++;
     this.treeConstant.push(blocks.length === 0 ? tree.value[0]! : 0);
     // Pack the blocks' patterns into 32-bit words (a pattern never straddles two words), and
     // gather, per split, the bits its decision sets in each word.
     const masks = new Map<number, Map<number, number>>();
-    let word = 0;
-    let shift = 0;
     for (const bits of blocks) {
-      if (shift + bits.length > 32) {
-        word++;
-        shift = 0;
+      if (this.shift + bits.length > 32) {
+        this.word++;
+        this.shift = 0;
       }
+      const { word, shift } = this;
       this.blockWord.push(word);
       this.blockShift.push(shift);
       this.blockMask.push((1 << bits.length) - 1);
@@ -424,7 +457,7 @@ class TableBuilder {
         perWord.set(word, (perWord.get(word) ?? 0) | (1 << (shift + q)));
         masks.set(node, perWord);
       });
-      shift += bits.length;
+      this.shift += bits.length;
     }
     const nodes = [...masks.keys()].sort((a, b) => a - b);
     for (const node of nodes) {
@@ -437,9 +470,7 @@ class TableBuilder {
       }
       this.entryStart.push(this.entryWord.length);
     }
-    this.nodeStart.push(this.nodeFeature.length);
     this.blockStart.push(this.blockWord.length);
-    this.treeWords.push(blocks.length === 0 ? 0 : word + 1);
   }
 
   /**
