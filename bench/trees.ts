@@ -62,7 +62,8 @@ interface Dataset {
 function synthesise(rows: number, cols: number, seed: number): Dataset {
   if (cols < 10) throw new Error('--cols must be at least 10');
   const r = createRandom(seed);
-  const values = new Float32Array(rows * cols);
+  // In shared memory, as the churn feature matrix is: the worker threads read it without a copy.
+  const values = new Float32Array(new SharedArrayBuffer(4 * rows * cols));
   const y = new Float64Array(rows);
   const row = new Float64Array(cols);
   for (let i = 0; i < rows; i++) {
