@@ -10,6 +10,7 @@ import {
   rankChurnRows,
   scoreWithReasons,
   type ChurnModel,
+  type ChurnScore,
 } from '../domain/models/churn/model.js';
 import type { FeatureMatrix } from '../domain/models/trees/feature-matrix.js';
 import { explainAllFast, FastTreeShapExplainer } from '../domain/models/trees/fast-tree-shap.js';
@@ -106,8 +107,8 @@ describe('trees on worker threads', () => {
       reference: [],
     };
     const views = Array.from({ length: x.rows }, () => historyAsOf(emptyHistory('c'), 0));
-    expect(await scoreCustomersWithReasons(churnModel, named, views, { threads: 2 })).toEqual(
-      scoreWithReasons(churnModel, named, views),
-    );
+    const streamed: ChurnScore[] = [];
+    await scoreCustomersWithReasons(churnModel, named, views, (i, s) => (streamed[i] = s), { threads: 2 });
+    expect(streamed).toEqual(scoreWithReasons(churnModel, named, views));
   }, 60_000);
 });

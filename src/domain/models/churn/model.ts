@@ -223,6 +223,9 @@ export interface ChurnExplanation {
   readonly driverWeights: Readonly<Record<ChurnDriver, number>>;
 }
 
+/** A row's score: calibrated probability, reasons and driver. */
+export type ChurnScore = { readonly probability: number } & ChurnExplanation;
+
 /** The churn features by name (what a TreeSHAP column is explained with). */
 const FEATURE_BY_NAME = new Map(CHURN_FEATURES.map((f) => [f.name, f]));
 
@@ -444,7 +447,7 @@ export function scoreWithReasons(
   views: readonly HistoryAsOf[],
   top = 3,
   ranking?: ChurnRanking,
-): Array<{ probability: number } & ChurnExplanation> {
+): ChurnScore[] {
   const { rows, cols } = data;
   let r = ranking;
   if (r === undefined) {
@@ -456,7 +459,7 @@ export function scoreWithReasons(
     for (let begin = 0; begin < rows; begin += chunk)
       rankChurnRows(explainer, columns, data, begin, Math.min(rows, begin + chunk), r, scratch);
   } else if (r.margins.length !== rows || r.top !== top) throw new RangeError('ranking of other rows');
-  const out = new Array<{ probability: number } & ChurnExplanation>(rows);
+  const out = new Array<ChurnScore>(rows);
   for (let i = 0; i < rows; i++) out[i] = describeScore(model, data, views, r, i);
   return out;
 }
@@ -468,7 +471,7 @@ export function describeScore(
   views: readonly HistoryAsOf[],
   ranking: ChurnRanking,
   i: number,
-): { probability: number } & ChurnExplanation {
+): ChurnScore {
   const { top } = ranking;
   const { reasons, driver, driverWeights } = describeChurnRanking(
     data.featureNames,
