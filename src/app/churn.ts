@@ -26,6 +26,8 @@ import {
   churnMetrics,
   churnModelFromJSON,
   churnModelToJSON,
+  allocateChurnRanking,
+  describeScore,
   featureDrift,
   scoreWithReasons,
   trainChurnModel,
@@ -33,6 +35,7 @@ import {
   type ChurnModel,
   type ChurnModelJson,
   type ChurnReason,
+  type ChurnScore,
   type FeatureDrift,
 } from '../domain/models/churn/model.js';
 import type { BoostingOptions } from '../domain/models/trees/gbdt.js';
@@ -41,7 +44,7 @@ import type { FeatureMatrix } from '../domain/models/trees/feature-matrix.js';
 import { err, ok, type Result } from '../domain/result.js';
 import { formatDay, parseDay } from './evaluate-models.js';
 import { startHistogramWorkers } from './histogram-workers.js';
-import { explainInWorkers } from './tree-shap-workers.js';
+import { rankChurnInWorkers } from './tree-shap-workers.js';
 
 /** From this many customers, training and scoring use every core (worker threads). */
 export const PARALLEL_MIN_CUSTOMERS = 50_000;
@@ -386,6 +389,35 @@ export interface ChurnScoreSummary {
 }
 
 /**
+ * Every row's churn probability, top reasons in plain words and driver — `scoreWithReasons`, bit
+ * for bit — handed to `consume(i, score)` in row order as soon as it is worded, so that a caller
+ * keeps only what it stores (a million scores as objects cost more in garbage collection than
+ * wording them). On every core from {@link PARALLEL_MIN_CUSTOMERS} rows (or `threads`): the
+ * threads compute TreeSHAP values, margins and rankings by chunks of rows, and the main thread
+ * words the reasons of finished chunks between its own.
+ */
+export async function scoreCustomersWithReasons(
+  model: ChurnModel,
+  matrix: FeatureMatrix,
+  views: readonly HistoryAsOf[],
+  consume: (i: number, score: ChurnScore) => void,
+  options: { threads?: number; top?: number } = {},
+): Promise<void> {
+  const top = options.top ?? 3;
+  if (options.threads === 1 || (options.threads === undefined && matrix.rows < PARALLEL_MIN_CUSTOMERS)) {
+    scoreWithReasons(model, matrix, views, top).forEach((s, i) => consume(i, s));
+    return;
+  }
+  const ranking = allocateChurnRanking(matrix.rows, top, true);
+  await rankChurnInWorkers(model.trees, matrix, ranking, {
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    onRows: (begin, end) => {
+      for (let i = begin; i < end; i++) consume(i, describeScore(model, matrix, views, ranking, i));
+    },
+  });
+}
+
+/**
  * Scores every customer active before the as-of day's end with the latest model: probability,
  * top reasons and driver, replacing the previous scores; reports drift against training.
  */
@@ -421,27 +453,9 @@ export async function scoreChurn(
     cutoffDay = last + 1;
   }
   const rows = churnRowsAt(histories, cutoffDay * DAY_MS, model.windowDays, null);
-  // TreeSHAP values for a large store on every core (the same values as on one).
-  const contributions =
-    rows.matrix.rows >= PARALLEL_MIN_CUSTOMERS
-      ? (await explainInWorkers(model.trees, rows.matrix)).contributions
-      : undefined;
-  const scored = scoreWithReasons(model, rows.matrix, rows.views, 3, contributions);
   const scoredAt = options.now.toISOString();
   const tracksActivity = rows.views.some((v) => v.activity.length > 0);
   const asOf = formatDay(cutoffDay - 1);
-  await models.replaceScores(
-    scored.map((s, i) => ({
-      customer_id: rows.customerIds[i]!,
-      model_version: stored.id,
-      scored_at: scoredAt,
-      as_of: asOf,
-      probability: s.probability,
-      driver: s.driver,
-      reasons: JSON.stringify(s.reasons),
-      last_seen_at: tracksActivity ? lastSeenAt(rows.views[i]!) : null,
-    })),
-  );
   const byDriver: Record<ChurnDriver | 'none', number> = {
     price: 0,
     service: 0,
@@ -451,18 +465,30 @@ export async function scoreChurn(
   };
   let atRisk = 0;
   let sum = 0;
-  for (const s of scored) {
+  const scores: ChurnScoreRow[] = new Array<ChurnScoreRow>(rows.matrix.rows);
+  await scoreCustomersWithReasons(model, rows.matrix, rows.views, (i, s) => {
+    scores[i] = {
+      customer_id: rows.customerIds[i]!,
+      model_version: stored.id,
+      scored_at: scoredAt,
+      as_of: asOf,
+      probability: s.probability,
+      driver: s.driver,
+      reasons: JSON.stringify(s.reasons),
+      last_seen_at: tracksActivity ? lastSeenAt(rows.views[i]!) : null,
+    };
     sum += s.probability;
     if (s.probability >= 0.5) {
       atRisk++;
       byDriver[s.driver ?? 'none']++;
     }
-  }
+  });
+  await models.replaceScores(scores);
   return ok({
     modelVersion: stored.id,
     asOf,
-    customers: scored.length,
-    meanProbability: scored.length ? sum / scored.length : 0,
+    customers: scores.length,
+    meanProbability: scores.length ? sum / scores.length : 0,
     atRisk,
     atRiskByDriver: byDriver,
     drift: featureDrift(model, rows.matrix).sort((a, b) => b.psi - a.psi),

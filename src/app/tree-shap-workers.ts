@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { assertMatrix, type FeatureMatrix } from '../domain/models/trees/feature-matrix.js';
 import { FastTreeShapExplainer } from '../domain/models/trees/fast-tree-shap.js';
 import type { GradientBoostedModel } from '../domain/models/trees/model.js';
+import { churnColumns, type ChurnRanking } from '../domain/models/churn/model.js';
 import { takeShapChunks, type ShapJob } from './tree-shap-chunks.js';
 
 const BOOTSTRAP = `
@@ -81,35 +82,89 @@ export async function explainInWorkers(
   data: FeatureMatrix,
   options: { threads?: number; chunkRows?: number } = {},
 ): Promise<{ bias: number; contributions: Float64Array }> {
+  const threads = Math.max(1, Math.floor(options.threads ?? defaultThreads()));
+  const parallel = threads > 1 && data.rows > (options.chunkRows ?? CHUNK_ROWS);
+  const out = new Float64Array(
+    parallel ? new SharedArrayBuffer(8 * data.rows * data.cols) : new ArrayBuffer(8 * data.rows * data.cols),
+  );
+  const bias = await runShapJob(model, data, { type: 'contributions', out }, { ...options, threads });
+  return { bias, contributions: out };
+}
+
+/**
+ * The churn ranking of every row of `data` — raw margin, top reasons, driver weights
+ * (`rankChurnRows`) — on `threads` threads, into `ranking` (allocated in shared memory:
+ * `allocateChurnRanking(rows, top, true)`). Each row's contributions are ranked on the thread that
+ * computed them; only the ranking crosses threads. `onRows(begin, end)` is called on the main
+ * thread, in row order, for every range of rows as soon as their ranking is written (between the
+ * main thread's own chunks), so that the main thread words reasons while the workers compute. The
+ * ranking is bit for bit that of one thread.
+ */
+export async function rankChurnInWorkers(
+  model: GradientBoostedModel,
+  data: FeatureMatrix,
+  ranking: ChurnRanking,
+  options: { threads?: number; chunkRows?: number; onRows?: (begin: number, end: number) => void } = {},
+): Promise<void> {
+  if (ranking.margins.length !== data.rows) throw new RangeError('ranking of other rows');
+  await runShapJob(
+    model,
+    data,
+    { type: 'churn', ranking, columns: churnColumns(data.featureNames) },
+    options,
+  );
+}
+
+const CHUNK_ROWS = 8192;
+
+async function runShapJob(
+  model: GradientBoostedModel,
+  data: FeatureMatrix,
+  output: ShapJob['output'],
+  options: { threads?: number; chunkRows?: number; onRows?: (begin: number, end: number) => void },
+): Promise<number> {
   assertMatrix(data);
   if (data.cols !== model.featureNames.length)
     throw new RangeError('matrix and model have different feature counts');
   const threads = Math.max(1, Math.floor(options.threads ?? defaultThreads()));
-  const chunkRows = options.chunkRows ?? 8192;
+  const chunkRows = options.chunkRows ?? CHUNK_ROWS;
+  const chunks = Math.ceil(data.rows / chunkRows);
   const explainer = new FastTreeShapExplainer(model);
-  const helpers = Math.min(threads - 1, Math.ceil(data.rows / chunkRows) - 1);
-  if (helpers <= 0) {
-    const out = new Float64Array(data.rows * data.cols);
-    explainer.explainRows(data.values, 0, data.rows, out);
-    return { bias: explainer.expectedValue, contributions: out };
-  }
+  const helpers = Math.min(threads - 1, chunks - 1);
   const job: ShapJob = {
     model,
-    values: sharedCopy(data.values),
+    values: helpers > 0 ? sharedCopy(data.values) : data.values,
     rows: data.rows,
     cols: data.cols,
-    out: new Float64Array(new SharedArrayBuffer(8 * data.rows * data.cols)),
+    output,
     next: new Int32Array(new SharedArrayBuffer(4)),
+    done: new Int32Array(new SharedArrayBuffer(4 * Math.max(1, chunks))),
     chunkRows,
   };
+  // Hands the rows of finished chunks, in order, to `onRows`.
+  let handed = 0;
+  const hand = (): void => {
+    const onRows = options.onRows;
+    if (onRows === undefined) return;
+    while (handed < chunks && Atomics.load(job.done, handed) === 1) {
+      onRows(handed * chunkRows, Math.min(data.rows, (handed + 1) * chunkRows));
+      handed++;
+    }
+  };
+  if (helpers <= 0) {
+    takeShapChunks(explainer, job, hand);
+    return explainer.expectedValue;
+  }
   const workers = Array.from({ length: helpers }, () => startWorker('tree-shap-worker', { job }));
   try {
     const done = workers.map(awaitWorker);
-    // The main thread takes chunks too while the workers start.
-    takeShapChunks(explainer, job);
+    // The main thread takes chunks too while the workers start, and hands on finished rows.
+    takeShapChunks(explainer, job, hand);
+    hand();
     await Promise.all(done);
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
-  return { bias: explainer.expectedValue, contributions: job.out };
+  hand();
+  return explainer.expectedValue;
 }

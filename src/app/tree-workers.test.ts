@@ -1,13 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { CHURN_BOOSTING } from '../domain/models/churn/model.js';
+import { CHURN_FEATURE_NAMES, historyAsOf } from '../domain/features/churn/features.js';
+import { emptyHistory } from '../domain/features/churn/history.js';
+import { fitIsotonic } from '../domain/models/calibration/isotonic.js';
+import { fitLogisticRegression } from '../domain/models/linear/logistic-regression.js';
+import {
+  allocateChurnRanking,
+  CHURN_BOOSTING,
+  churnColumns,
+  rankChurnRows,
+  scoreWithReasons,
+  type ChurnModel,
+  type ChurnScore,
+} from '../domain/models/churn/model.js';
 import type { FeatureMatrix } from '../domain/models/trees/feature-matrix.js';
-import { explainAllFast } from '../domain/models/trees/fast-tree-shap.js';
+import { explainAllFast, FastTreeShapExplainer } from '../domain/models/trees/fast-tree-shap.js';
 import { trainGradientBoosting, type BoostingOptions } from '../domain/models/trees/gbdt.js';
-import { toJSON } from '../domain/models/trees/model.js';
+import { predictRaw, toJSON } from '../domain/models/trees/model.js';
 import { explainAll } from '../domain/models/trees/tree-shap.js';
 import { createRandom } from '../domain/random.js';
 import { startHistogramWorkers } from './histogram-workers.js';
-import { explainInWorkers } from './tree-shap-workers.js';
+import { scoreCustomersWithReasons } from './churn.js';
+import { explainInWorkers, rankChurnInWorkers } from './tree-shap-workers.js';
 
 /** A nonlinear binary problem with missing values, 13 features (not a multiple of 4). */
 function problem(rows: number, seed: number): { x: FeatureMatrix; y: Float64Array } {
@@ -56,5 +69,46 @@ describe('trees on worker threads', () => {
     const exact = explainAll(model, head).contributions;
     for (let k = 0; k < exact.length; k++)
       expect(Math.abs(threaded.contributions[k]! - exact[k]!)).toBeLessThan(1e-9);
+  }, 60_000);
+
+  it('ranks churn reasons on 2 threads exactly as on one, handing every row on in order', async () => {
+    const named: FeatureMatrix = { ...x, featureNames: CHURN_FEATURE_NAMES.slice(0, x.cols) };
+    const { model } = trainGradientBoosting(named, y, { ...CHURN_BOOSTING, rounds: 30, seed: 6 });
+    const one = allocateChurnRanking(x.rows, 3);
+    rankChurnRows(
+      new FastTreeShapExplainer(model),
+      churnColumns(named.featureNames),
+      named,
+      0,
+      x.rows,
+      one,
+      new Float64Array(x.rows * x.cols),
+    );
+    expect(Array.from(one.margins)).toEqual(Array.from(predictRaw(model, named)));
+    const two = allocateChurnRanking(x.rows, 3, true);
+    const handed: number[] = [];
+    await rankChurnInWorkers(model, named, two, {
+      threads: 2,
+      chunkRows: 1000,
+      onRows: (begin, end) => handed.push(begin, end),
+    });
+    expect(handed).toEqual(Array.from({ length: 12 }, (_, k) => [k * 1000, (k + 1) * 1000]).flat());
+    for (const key of ['margins', 'reasons', 'contributions', 'weights'] as const)
+      expect(Array.from(two[key])).toEqual(Array.from(one[key]));
+    expect(one.reasons.some((j) => j >= 0)).toBe(true);
+
+    const cal = predictRaw(model, named);
+    const churnModel: ChurnModel = {
+      featureNames: named.featureNames,
+      windowDays: 90,
+      trees: model,
+      calibration: fitIsotonic(cal, y),
+      baseline: fitLogisticRegression(named, y, { l2: 1 }),
+      reference: [],
+    };
+    const views = Array.from({ length: x.rows }, () => historyAsOf(emptyHistory('c'), 0));
+    const streamed: ChurnScore[] = [];
+    await scoreCustomersWithReasons(churnModel, named, views, (i, s) => (streamed[i] = s), { threads: 2 });
+    expect(streamed).toEqual(scoreWithReasons(churnModel, named, views));
   }, 60_000);
 });

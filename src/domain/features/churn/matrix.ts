@@ -11,7 +11,8 @@ export function churnFeatureMatrix(views: readonly HistoryAsOf[]): FeatureMatrix
   const cols = CHURN_FEATURES.length;
   const measured = new Set<ActivityKind>();
   for (const h of views) for (const a of h.activity) measured.add(a.kind);
-  const values = new Float64Array(views.length * cols);
+  // In shared memory: scoring's worker threads read the matrix without a copy of it.
+  const values = new Float64Array(new SharedArrayBuffer(8 * views.length * cols));
   views.forEach((h, i) => {
     CHURN_FEATURES.forEach((f, j) => {
       const v = f.needs === undefined || measured.has(f.needs) ? f.compute(h) : NaN;

@@ -1,15 +1,20 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CHURN_FEATURES, historyAsOf } from '../../features/churn/features.js';
+import { CHURN_DRIVERS, CHURN_FEATURES, historyAsOf } from '../../features/churn/features.js';
 import { emptyHistory } from '../../features/churn/history.js';
 import { createRandom } from '../../random.js';
+import { explainAllFast } from '../trees/fast-tree-shap.js';
 import type { FeatureMatrix } from '../trees/feature-matrix.js';
 import {
+  churnColumns,
   churnMetrics,
   churnModelFromJSON,
   churnModelToJSON,
   explainChurn,
   featureDrift,
+  MIN_REASON_CONTRIBUTION,
   predictChurn,
+  rankChurnContributions,
   scoreWithReasons,
   trainChurnModel,
 } from './model.js';
@@ -96,6 +101,62 @@ describe('the churn model', () => {
       '2 unresolved tickets',
       expect.any(String),
     ]);
+  });
+
+  it('scores each row as predictChurn and explainChurn over its Fast TreeSHAP values do', () => {
+    const views = Array.from({ length: test.data.rows }, () => historyAsOf(emptyHistory('c'), 0));
+    const p = predictChurn(trained.model, test.data);
+    const { contributions } = explainAllFast(trained.model.trees, test.data);
+    const { cols, values } = test.data;
+    scoreWithReasons(trained.model, test.data, views).forEach((s, i) => {
+      const row = (a: Float32Array | Float64Array): Float32Array | Float64Array =>
+        a.subarray(i * cols, (i + 1) * cols);
+      expect(s).toEqual({
+        probability: p[i],
+        ...explainChurn(names, row(values), row(contributions), views[i]!),
+      });
+    });
+  });
+
+  it('ranks reasons as sorting every candidate would, ties by name (property)', () => {
+    // The definition: every churn feature with a contribution ≥ the minimum, strongest first.
+    const someNames = [...names.slice(0, 9), 'notAChurnFeature', names[20]!];
+    const columns = churnColumns(someNames);
+    const byName = new Map(CHURN_FEATURES.map((f) => [f.name, f]));
+    const contribution = fc.oneof(
+      fc.constantFrom(0, 0.005, MIN_REASON_CONTRIBUTION, 0.3, -0.2),
+      fc.double({ min: -1, max: 1, noNaN: true }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(contribution, { minLength: 11, maxLength: 11 }),
+        fc.integer({ min: 1, max: 4 }),
+        (phi, top) => {
+          const expected = someNames
+            .map((name, j) => ({ name, j, c: phi[j]! }))
+            .filter(({ name, c }) => byName.has(name) && c >= MIN_REASON_CONTRIBUTION)
+            .sort((a, b) => b.c - a.c || (a.name < b.name ? -1 : 1))
+            .slice(0, top)
+            .map(({ j }) => j);
+          const weights = CHURN_DRIVERS.map((d) =>
+            someNames.reduce(
+              (s, name, j) => (byName.get(name)?.driver === d && phi[j]! > 0 ? s + phi[j]! : s),
+              0,
+            ),
+          );
+          const reasons = new Int32Array(top + 1).fill(7);
+          const w = new Float64Array(5);
+          rankChurnContributions(columns, [9, ...phi], 1, top, reasons, 1, w, 1);
+          expect(Array.from(reasons.subarray(1))).toEqual([
+            ...expected,
+            ...Array(top - expected.length).fill(-1),
+          ]);
+          expect(reasons[0]).toBe(7);
+          expect(Array.from(w.subarray(1))).toEqual(weights);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 
   it('gives each scored row reasons whose contributions raise the risk', () => {

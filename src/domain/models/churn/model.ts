@@ -223,11 +223,133 @@ export interface ChurnExplanation {
   readonly driverWeights: Readonly<Record<ChurnDriver, number>>;
 }
 
+/** A row's score: calibrated probability, reasons and driver. */
+export type ChurnScore = { readonly probability: number } & ChurnExplanation;
+
 /** The churn features by name (what a TreeSHAP column is explained with). */
 const FEATURE_BY_NAME = new Map(CHURN_FEATURES.map((f) => [f.name, f]));
 
 /** Contributions below this (log-odds) are not worth a reason. */
 export const MIN_REASON_CONTRIBUTION = 0.01;
+
+/**
+ * What ranking a row's contributions needs to know of each column, as numbers (so that worker
+ * threads can rank rows without the feature definitions): `driver[j]` is the index in
+ * `CHURN_DRIVERS` of column j's driver, −1 for a churn feature without one, −2 for a column that
+ * is not a churn feature (never a reason); `nameRank[j]` orders the columns by name (ties).
+ */
+export interface ChurnColumns {
+  readonly driver: Int8Array;
+  readonly nameRank: Int32Array;
+}
+
+export function churnColumns(featureNames: readonly string[]): ChurnColumns {
+  const driver = Int8Array.from(featureNames, (name) => {
+    const f = FEATURE_BY_NAME.get(name);
+    return f === undefined ? -2 : f.driver === null ? -1 : CHURN_DRIVERS.indexOf(f.driver);
+  });
+  const byName = featureNames.map((name, j) => ({ name, j })).sort((a, b) => (a.name < b.name ? -1 : 1));
+  const nameRank = new Int32Array(featureNames.length);
+  byName.forEach(({ j }, rank) => (nameRank[j] = rank));
+  return { driver, nameRank };
+}
+
+/**
+ * The numbers behind a row's reasons, from its TreeSHAP values `contributions[at …]`: the
+ * columns of the (at most) `top` churn features with the largest positive contributions of at
+ * least {@link MIN_REASON_CONTRIBUTION}, strongest first (ties by name), into `reasons[slot …]`
+ * padded with −1, and each driver's sum of positive contributions into `weights[4·row …]`. No
+ * allocation: this runs once per scored customer, possibly on a worker thread.
+ */
+export function rankChurnContributions(
+  columns: ChurnColumns,
+  contributions: ArrayLike<number>,
+  at: number,
+  top: number,
+  reasons: Int32Array,
+  slot: number,
+  weights: Float64Array,
+  weightsAt: number,
+): void {
+  const { driver, nameRank } = columns;
+  for (let d = 0; d < 4; d++) weights[weightsAt + d] = 0;
+  let n = 0;
+  for (let j = 0; j < driver.length; j++) {
+    const c = contributions[at + j]!;
+    const dj = driver[j]!;
+    if (dj === -2 || !(c > 0)) continue;
+    if (dj >= 0) weights[weightsAt + dj]! += c;
+    if (c < MIN_REASON_CONTRIBUTION) continue;
+    // Insert into the sorted top list (stronger first, then by name).
+    let i = n < top ? n : top - 1;
+    if (n === top) {
+      const last = reasons[slot + i]!;
+      const cl = contributions[at + last]!;
+      if (c < cl || (c === cl && nameRank[j]! > nameRank[last]!)) continue;
+    }
+    while (i > 0) {
+      const prev = reasons[slot + i - 1]!;
+      const cp = contributions[at + prev]!;
+      if (cp > c || (cp === c && nameRank[prev]! < nameRank[j]!)) break;
+      reasons[slot + i] = prev;
+      i--;
+    }
+    reasons[slot + i] = j;
+    if (n < top) n++;
+  }
+  for (let i = n; i < top; i++) reasons[slot + i] = -1;
+}
+
+/** The driver whose weight (`weights[at …]`, in `CHURN_DRIVERS` order) is highest and positive. */
+export function churnDriverOf(weights: ArrayLike<number>, at = 0): ChurnDriver | null {
+  let best = -1;
+  for (let d = 0; d < CHURN_DRIVERS.length; d++)
+    if (weights[at + d]! > 0 && (best < 0 || weights[at + d]! > weights[at + best]!)) best = d;
+  return best < 0 ? null : CHURN_DRIVERS[best]!;
+}
+
+/**
+ * A row's reasons in plain words from its ranking ({@link rankChurnContributions}): column
+ * `reasons[slot + i]` with its contribution `contribution[slot + i]` and raw value `values[j]`.
+ */
+export function describeChurnRanking(
+  featureNames: readonly string[],
+  values: ArrayLike<number>,
+  valuesAt: number,
+  view: HistoryAsOf,
+  top: number,
+  reasons: ArrayLike<number>,
+  contribution: ArrayLike<number>,
+  slot: number,
+  weights: ArrayLike<number>,
+  weightsAt: number,
+): ChurnExplanation {
+  const out: ChurnReason[] = [];
+  for (let i = 0; i < top; i++) {
+    const j = reasons[slot + i]!;
+    if (j < 0) break;
+    const name = featureNames[j]!;
+    const f = FEATURE_BY_NAME.get(name)!;
+    const v = values[valuesAt + j]!;
+    out.push({
+      feature: name,
+      family: f.family,
+      value: Number.isNaN(v) ? null : v,
+      contribution: contribution[slot + i]!,
+      text: Number.isNaN(v) ? `no ${f.description}` : f.reason(v, view),
+    });
+  }
+  return {
+    reasons: out,
+    driver: churnDriverOf(weights, weightsAt),
+    driverWeights: {
+      price: weights[weightsAt]!,
+      service: weights[weightsAt + 1]!,
+      quality: weights[weightsAt + 2]!,
+      disengagement: weights[weightsAt + 3]!,
+    },
+  };
+}
 
 /**
  * Reasons and driver from one row's TreeSHAP values: the `top` features with the largest
@@ -242,73 +364,128 @@ export function explainChurn(
   view: HistoryAsOf,
   top = 3,
 ): ChurnExplanation {
-  const weights: Record<ChurnDriver, number> = { price: 0, service: 0, quality: 0, disengagement: 0 };
-  const candidates: ChurnReason[] = [];
-  featureNames.forEach((name, j) => {
-    const c = contributions[j]!;
-    const f = FEATURE_BY_NAME.get(name);
-    if (!f || !(c > 0)) return;
-    if (f.driver !== null) weights[f.driver] += c;
-    if (c < MIN_REASON_CONTRIBUTION) return;
-    const v = values[j]!;
-    candidates.push({
-      feature: name,
-      family: f.family,
-      value: Number.isNaN(v) ? null : v,
-      contribution: c,
-      text: Number.isNaN(v) ? `no ${f.description}` : f.reason(v, view),
-    });
-  });
-  candidates.sort((a, b) => b.contribution - a.contribution || (a.feature < b.feature ? -1 : 1));
-  let driver: ChurnDriver | null = null;
-  for (const d of CHURN_DRIVERS)
-    if (weights[d] > 0 && (driver === null || weights[d] > weights[driver])) driver = d;
-  return { reasons: candidates.slice(0, top), driver, driverWeights: weights };
+  const reasons = new Int32Array(top);
+  const weights = new Float64Array(4);
+  rankChurnContributions(churnColumns(featureNames), contributions, 0, top, reasons, 0, weights, 0);
+  const contribution = Float64Array.from(reasons, (j) => (j < 0 ? 0 : contributions[j]!));
+  return describeChurnRanking(featureNames, values, 0, view, top, reasons, contribution, 0, weights, 0);
 }
 
 /**
- * A churn score with its reasons for every row of `data` (`views[i]` is row i's history). The
- * TreeSHAP values are computed here, a chunk of rows at a time, unless `contributions` (rows × cols,
- * as `explainAllFast` gives, e.g. from several threads) is passed in.
+ * What scoring needs of every row, computed by {@link rankChurnRows} (or on worker threads):
+ * the raw margin, the columns of the top reasons with their contributions, the driver weights.
+ */
+export interface ChurnRanking {
+  readonly top: number;
+  /** rows: the trees' raw margin (log-odds), bit for bit `predictRaw`. */
+  readonly margins: Float64Array;
+  /** rows × top: reason columns, strongest first, −1 after the last. */
+  readonly reasons: Int32Array;
+  /** rows × top: their contributions. */
+  readonly contributions: Float64Array;
+  /** rows × 4: the drivers' weights in `CHURN_DRIVERS` order. */
+  readonly weights: Float64Array;
+}
+
+/** Allocates a ranking for `rows` rows (in shared memory when `shared`, for worker threads). */
+export function allocateChurnRanking(rows: number, top: number, shared = false): ChurnRanking {
+  const mem = (bytes: number): ArrayBufferLike =>
+    shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+  return {
+    top,
+    margins: new Float64Array(mem(8 * rows)),
+    reasons: new Int32Array(mem(4 * rows * top)),
+    contributions: new Float64Array(mem(8 * rows * top)),
+    weights: new Float64Array(mem(8 * rows * 4)),
+  };
+}
+
+/**
+ * Ranks rows [begin, end) of `data` into `ranking`: one pass of Fast TreeSHAP (contributions and
+ * margin) per batch of rows, then each row's reasons from its contributions. `scratch` holds
+ * (end − begin) × cols contributions at least. The same numbers whatever the batches.
+ */
+export function rankChurnRows(
+  explainer: FastTreeShapExplainer,
+  columns: ChurnColumns,
+  data: Pick<FeatureMatrix, 'values' | 'cols'>,
+  begin: number,
+  end: number,
+  ranking: ChurnRanking,
+  scratch: Float64Array,
+): void {
+  const { cols } = data;
+  const { top, reasons, contributions, weights, margins } = ranking;
+  const phi = scratch.subarray(0, (end - begin) * cols);
+  phi.fill(0);
+  explainer.explainRows(data.values, begin, end, phi, margins.subarray(begin, end));
+  for (let i = begin; i < end; i++) {
+    const at = (i - begin) * cols;
+    rankChurnContributions(columns, phi, at, top, reasons, i * top, weights, i * 4);
+    for (let k = 0; k < top; k++) {
+      const j = reasons[i * top + k]!;
+      contributions[i * top + k] = j < 0 ? 0 : phi[at + j]!;
+    }
+  }
+}
+
+/** The calibrated probability of a raw margin. */
+function calibrate(model: ChurnModel, margin: number): number {
+  const c = model.calibration;
+  return c.type === 'isotonic' ? applyIsotonic(c, margin) : applyPlatt(c, margin);
+}
+
+/**
+ * A churn score with its reasons for every row of `data` (`views[i]` is row i's history): the
+ * probability, the top reasons in plain words and the driver. The TreeSHAP values are computed
+ * and ranked here, a chunk of rows at a time, unless `ranking` (as `rankChurnRows` gives, e.g.
+ * from several threads) is passed in; either way the same as `predictChurn` and `explainChurn`.
  */
 export function scoreWithReasons(
   model: ChurnModel,
   data: FeatureMatrix,
   views: readonly HistoryAsOf[],
   top = 3,
-  contributions?: Float64Array,
-): Array<{ probability: number } & ChurnExplanation> {
+  ranking?: ChurnRanking,
+): ChurnScore[] {
   const { rows, cols } = data;
-  if (contributions !== undefined && contributions.length !== rows * cols)
-    throw new RangeError('contributions must hold rows × cols values');
-  const probabilities = predictChurn(model, data);
-  const explainer = contributions === undefined ? new FastTreeShapExplainer(model.trees) : null;
-  const chunk = 4096;
-  const buf = explainer !== null ? new Float64Array(Math.min(rows, chunk) * cols) : null;
-  const out: Array<{ probability: number } & ChurnExplanation> = [];
-  for (let begin = 0; begin < rows; begin += chunk) {
-    const end = Math.min(rows, begin + chunk);
-    let phi: Float64Array;
-    let at: number;
-    if (explainer !== null && buf !== null) {
-      buf.fill(0);
-      explainer.explainRows(data.values, begin, end, buf);
-      phi = buf;
-      at = 0;
-    } else {
-      phi = contributions!;
-      at = begin * cols;
-    }
-    for (let i = begin; i < end; i++) {
-      const o = at + (i - begin) * cols;
-      const row = data.values.subarray(i * cols, (i + 1) * cols);
-      out.push({
-        probability: probabilities[i]!,
-        ...explainChurn(data.featureNames, row, phi.subarray(o, o + cols), views[i]!, top),
-      });
-    }
-  }
+  let r = ranking;
+  if (r === undefined) {
+    r = allocateChurnRanking(rows, top);
+    const explainer = new FastTreeShapExplainer(model.trees);
+    const columns = churnColumns(data.featureNames);
+    const chunk = 4096;
+    const scratch = new Float64Array(Math.min(rows, chunk) * cols);
+    for (let begin = 0; begin < rows; begin += chunk)
+      rankChurnRows(explainer, columns, data, begin, Math.min(rows, begin + chunk), r, scratch);
+  } else if (r.margins.length !== rows || r.top !== top) throw new RangeError('ranking of other rows');
+  const out = new Array<ChurnScore>(rows);
+  for (let i = 0; i < rows; i++) out[i] = describeScore(model, data, views, r, i);
   return out;
+}
+
+/** Row i's score in words from its ranking (what `scoreWithReasons` returns for it). */
+export function describeScore(
+  model: ChurnModel,
+  data: FeatureMatrix,
+  views: readonly HistoryAsOf[],
+  ranking: ChurnRanking,
+  i: number,
+): ChurnScore {
+  const { top } = ranking;
+  const { reasons, driver, driverWeights } = describeChurnRanking(
+    data.featureNames,
+    data.values,
+    i * data.cols,
+    views[i]!,
+    top,
+    ranking.reasons,
+    ranking.contributions,
+    i * top,
+    ranking.weights,
+    i * 4,
+  );
+  return { probability: calibrate(model, ranking.margins[i]!), reasons, driver, driverWeights };
 }
 
 /** Holdout metrics of the churn model (the `churn` section of `patron evaluate`). */

@@ -290,6 +290,34 @@ describe('Fast TreeSHAP (precomputed subset tables)', () => {
       expect(Math.abs(fast.contributions[k]! - exact.contributions[k]!)).toBeLessThan(1e-9);
   });
 
+  it('gives the margin of predictRaw bit for bit beside the contributions (property)', () => {
+    const cell = fc.oneof(fc.constant(NaN), fc.double({ min: -1.5, max: 1.5, noNaN: true }));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.integer({ min: 1, max: 300 }),
+        fc.array(cell, { minLength: 8 * 5, maxLength: 8 * 5 }),
+        (seed, rows, cells) => {
+          // Depths up to 7 with at most 4 bits per block: some trees take the exact algorithm.
+          const model = randomModel(createRandom(seed), 8, 6, 7);
+          const values = Float64Array.from({ length: rows * 8 }, (_, k) => cells[k % cells.length]!);
+          const data: FeatureMatrix = { values, rows, cols: 8, featureNames: model.featureNames };
+          for (const maxBits of [4, 6]) {
+            const ex = new FastTreeShapExplainer(model, { maxBits });
+            const margins = new Float64Array(rows).fill(123);
+            const out = new Float64Array(rows * 8);
+            ex.explainRows(values, 0, rows, out, margins);
+            expect(Array.from(margins)).toEqual(Array.from(predictRaw(model, data)));
+            const plain = new Float64Array(rows * 8);
+            ex.explainRows(values, 0, rows, plain);
+            expect(Array.from(out)).toEqual(Array.from(plain));
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
   it('adds up to the raw margin: expected value + Σ contributions = margin (property)', () => {
     const cell = fc.oneof(fc.constant(NaN), fc.double({ min: -1.5, max: 1.5, noNaN: true }));
     fc.assert(
