@@ -47,6 +47,11 @@ describe('calendar (cached zone offsets)', () => {
     );
   });
 
+  it('starts a day whose midnight a DST change skipped at the first instant after the gap', () => {
+    // Apia moved from 00:00 to 01:00 (UTC−11 → UTC−10) on 2010-09-26: the day began at 01:00 local.
+    expect(startOfLocalDay('2010-09-26', 'Pacific/Apia')).toBe('2010-09-26T11:00:00.000Z');
+  });
+
   it('closes a window at local midnight across a DST change', () => {
     // Placed 2026-03-01 in Berlin; 30 days → closes at the start of 1 April, local (CEST, UTC+2).
     expect(endOfWindow('2026-03-01T10:00:00.000Z', 30, 'Europe/Berlin')).toBe('2026-03-31T22:00:00.000Z');

@@ -4,7 +4,8 @@
  * 8601 UTC strings; a local date is `YYYY-MM-DD` in the zone. Uses Intl only (no clock, no I/O).
  */
 
-import { localWallTime, offsetAt } from '../decisioning/local-time.js';
+/** Zone offsets come from the decisioning clock's cache (one Intl call per zone and quarter hour). */
+import { instantOfWallTime, localWallTime } from '../decisioning/local-time.js';
 
 interface LocalParts {
   year: number;
@@ -13,11 +14,6 @@ interface LocalParts {
   hour: number;
   minute: number;
   second: number;
-}
-
-/** Zone offsets come from the decisioning clock's cache (one Intl call per zone and quarter hour). */
-function offsetMs(ms: number, timeZone: string): number {
-  return offsetAt(Math.floor(ms / 1000) * 1000, timeZone);
 }
 
 function localParts(ms: number, timeZone: string): LocalParts {
@@ -47,11 +43,9 @@ export function addDays(date: string, days: number): string {
 
 /** The instant (ISO UTC) at which a local date begins in the zone (handles DST shifts). */
 export function startOfLocalDay(date: string, timeZone: string): string {
-  const guess = Date.parse(`${date}T00:00:00.000Z`);
-  // Two passes: the offset at the guess, then at the corrected instant (DST edges).
-  let t = guess - offsetMs(guess, timeZone);
-  t = guess - offsetMs(t, timeZone);
-  return new Date(t).toISOString();
+  // Local midnight; where a DST change skips midnight (Pacific/Apia on 2010-09-26 jumped from
+  // 00:00 to 01:00) the day begins at the first instant after the gap.
+  return new Date(instantOfWallTime(Date.parse(`${date}T00:00:00.000Z`), timeZone)).toISOString();
 }
 
 /**
