@@ -29,7 +29,6 @@ import {
   allocateChurnRanking,
   describeScore,
   featureDrift,
-  scoreWithReasons,
   trainChurnModel,
   type ChurnMetrics,
   type ChurnModel,
@@ -392,9 +391,9 @@ export interface ChurnScoreSummary {
  * Every row's churn probability, top reasons in plain words and driver — `scoreWithReasons`, bit
  * for bit — handed to `consume(i, score)` in row order as soon as it is worded, so that a caller
  * keeps only what it stores (a million scores as objects cost more in garbage collection than
- * wording them). On every core from {@link PARALLEL_MIN_CUSTOMERS} rows (or `threads`): the
- * threads compute TreeSHAP values, margins and rankings by chunks of rows, and the main thread
- * words the reasons of finished chunks between its own.
+ * wording them). On every core from {@link PARALLEL_MIN_CUSTOMERS} rows (or `threads`; below, on
+ * the main thread alone): the threads compute TreeSHAP values, margins and rankings by chunks of
+ * rows, and the main thread words the reasons of finished chunks between its own.
  */
 export async function scoreCustomersWithReasons(
   model: ChurnModel,
@@ -404,13 +403,10 @@ export async function scoreCustomersWithReasons(
   options: { threads?: number; top?: number } = {},
 ): Promise<void> {
   const top = options.top ?? 3;
-  if (options.threads === 1 || (options.threads === undefined && matrix.rows < PARALLEL_MIN_CUSTOMERS)) {
-    scoreWithReasons(model, matrix, views, top).forEach((s, i) => consume(i, s));
-    return;
-  }
-  const ranking = allocateChurnRanking(matrix.rows, top, true);
+  const threads = options.threads ?? (matrix.rows < PARALLEL_MIN_CUSTOMERS ? 1 : undefined);
+  const ranking = allocateChurnRanking(matrix.rows, top, threads !== 1);
   await rankChurnInWorkers(model.trees, matrix, ranking, {
-    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    ...(threads !== undefined ? { threads } : {}),
     onRows: (begin, end) => {
       for (let i = begin; i < end; i++) consume(i, describeScore(model, matrix, views, ranking, i));
     },

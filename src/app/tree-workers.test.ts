@@ -107,8 +107,11 @@ describe('trees on worker threads', () => {
       reference: [],
     };
     const views = Array.from({ length: x.rows }, () => historyAsOf(emptyHistory('c'), 0));
-    const streamed: ChurnScore[] = [];
-    await scoreCustomersWithReasons(churnModel, named, views, (i, s) => (streamed[i] = s), { threads: 2 });
-    expect(streamed).toEqual(scoreWithReasons(churnModel, named, views));
+    const expected = scoreWithReasons(churnModel, named, views);
+    for (const threads of [1, 2]) {
+      const streamed: ChurnScore[] = [];
+      await scoreCustomersWithReasons(churnModel, named, views, (i, s) => (streamed[i] = s), { threads });
+      expect(streamed).toEqual(expected);
+    }
   }, 60_000);
 });
