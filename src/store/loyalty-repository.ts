@@ -599,30 +599,20 @@ export function loyaltyStore(store: Store): LedgerStore {
             },
             async storeResponse(key, response: StoredResponse, createdAt) {
               forgetPrefetched();
-              if (pgc) {
-                // Read by no one in this session: sent without waiting, the COMMIT right behind it.
-                pgc.inflight.push(
-                  quiet(
-                    pgc.client.query(preparedPgText(SQL.storeResponse), [
-                      customerId,
-                      key,
-                      response.requestHash,
-                      response.status,
-                      JSON.stringify(response.body),
-                      createdAt,
-                    ]),
-                  ),
-                );
-                return;
-              }
-              exec(SQL.storeResponse, [
+              const params = [
                 customerId,
                 key,
                 response.requestHash,
                 response.status,
                 JSON.stringify(response.body),
                 createdAt,
-              ]);
+              ];
+              if (pgc) {
+                // Read by no one in this session: sent without waiting, the COMMIT right behind it.
+                pgc.inflight.push(quiet(pgc.client.query(preparedPgText(SQL.storeResponse), params)));
+                return;
+              }
+              exec(SQL.storeResponse, params);
             },
           };
           const result = await fn(session);

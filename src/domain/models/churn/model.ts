@@ -200,9 +200,7 @@ export function churnModelFromJSON(json: ChurnModelJson): ChurnModel {
 
 /** Calibrated churn probabilities, one per row. */
 export function predictChurn(model: ChurnModel, data: FeatureMatrix): Float64Array {
-  const margins = predictRaw(model.trees, data);
-  const c = model.calibration;
-  return margins.map((z) => (c.type === 'isotonic' ? applyIsotonic(c, z) : applyPlatt(c, z)));
+  return predictRaw(model.trees, data).map((z) => calibrate(model, z));
 }
 
 /** One reason: a feature's push on the risk (log-odds, > 0 raises it) in plain words. */
