@@ -34,7 +34,7 @@ import { createRandom } from '../src/domain/random.js';
 import { churnHistoryStore } from '../src/store/churn-history-repository.js';
 import { churnStore } from '../src/store/churn-repository.js';
 import { clvScoreStore } from '../src/store/clv-score-repository.js';
-import { openStore, preferThroughput } from '../src/store/database.js';
+import { openStore } from '../src/store/database.js';
 import { decisionIdOf, decisionRepository } from '../src/store/decision-repository.js';
 import { loadDecisionStates } from '../src/store/decision-state-repository.js';
 import { eventStore } from '../src/store/event-repository.js';
@@ -204,7 +204,6 @@ if (!args['skip-db']) {
   if (!fs.existsSync(path.join(dir, 'events.jsonl'))) await writeStore(dir, { customers, seed });
   const store = openStore(`sqlite:${dbFile}`);
   await migrateToLatest(store);
-  await preferThroughput(store);
   let t = performance.now();
   await importFile({
     path: path.join(dir, 'events.jsonl'),

@@ -17,7 +17,7 @@ import pg from 'pg';
 import { createApiKey } from '../src/app/api-keys.js';
 import { importFile } from '../src/app/import-file.js';
 import { apiKeyStore } from '../src/store/api-key-repository.js';
-import { openStore, preferThroughput } from '../src/store/database.js';
+import { openStore } from '../src/store/database.js';
 import { eventStore } from '../src/store/event-repository.js';
 import { importRunStore } from '../src/store/import-run-repository.js';
 import { migrateToLatest } from '../src/store/migrate.js';
@@ -74,7 +74,6 @@ async function benchImport(backend: string): Promise<void> {
   const db = await freshDb(backend, 'import');
   const s = openStore(db.url);
   await migrateToLatest(s);
-  await preferThroughput(s); // as `patron import` does
   const t0 = performance.now();
   const summary = await importFile({
     path: eventsFile,

@@ -16,7 +16,7 @@ import { analyzeStoreTexts } from '../src/app/text.js';
 import { textAnalyzer } from '../src/app/text-analyzer.js';
 import { parseLabelledSentences } from '../src/domain/models/text/evaluate.js';
 import { textOfEvent } from '../src/domain/models/text/sources.js';
-import { openStore, preferThroughput } from '../src/store/database.js';
+import { openStore } from '../src/store/database.js';
 import { eventStore } from '../src/store/event-repository.js';
 import { importRunStore } from '../src/store/import-run-repository.js';
 import { migrateToLatest } from '../src/store/migrate.js';
@@ -79,7 +79,6 @@ const median = perRound[Math.floor(rounds / 2)] as number;
 if (!fs.existsSync(db)) {
   const s = openStore(`sqlite:${db}`);
   await migrateToLatest(s);
-  await preferThroughput(s);
   await importFile({
     path: path.join(dir, 'events.jsonl'),
     format: 'events-jsonl',

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { importFile } from '../../src/app/import-file.js';
-import { openStore, preferThroughput, type Store } from '../../src/store/database.js';
+import { openStore, type Store } from '../../src/store/database.js';
 import { eventStore } from '../../src/store/event-repository.js';
 import { importRunStore } from '../../src/store/import-run-repository.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
@@ -25,7 +25,6 @@ export async function openSyntheticStore(o: {
     await writeStore(o.dir, { customers: o.customers, seed: o.seed });
     const s = openStore(`sqlite:${db}`);
     await migrateToLatest(s);
-    await preferThroughput(s);
     await importFile({
       path: path.join(o.dir, 'events.jsonl'),
       format: 'events-jsonl',

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
-import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import type { ChurnModelRow, ChurnScoreRow } from '../app/churn.js';
 import type { CustomerScore } from '../app/score-customers.js';
@@ -717,15 +717,6 @@ const sqliteHandles = new WeakMap<Kysely<Database>, SqliteHandle>();
  */
 export function sqliteHandleOf(store: Store): SqliteHandle | null {
   return sqliteHandles.get(store.db) ?? null;
-}
-
-/**
- * For a bulk load: on SQLite, checkpoint the write-ahead log every 40 MB instead of every 4 MB
- * (fewer, larger checkpoints: about +25% on an import, but a request that triggers one waits
- * longer — so the API server keeps SQLite's default; p99 of a 100-event batch 32 ms vs 70 ms).
- */
-export async function preferThroughput(store: Store): Promise<void> {
-  if (store.dialect === 'sqlite') await sql`pragma wal_autocheckpoint = 10000`.execute(store.db);
 }
 
 /**

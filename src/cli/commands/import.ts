@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { IMPORT_FORMATS, importFile, type ImportFormat, type ImportSummary } from '../../app/import-file.js';
-import { preferThroughput, type Store } from '../../store/database.js';
+import type { Store } from '../../store/database.js';
 import { eventStore } from '../../store/event-repository.js';
 import { importRunStore } from '../../store/import-run-repository.js';
 import { settingsStore } from '../../store/settings-repository.js';
@@ -22,7 +22,6 @@ export async function runImport(
   options: { rejectsPath?: string; quiet?: boolean } = {},
 ): Promise<ImportSummary> {
   if (!fs.existsSync(file)) throw new UsageError(`${file}: no such file`);
-  await preferThroughput(store);
   const bar = progressBar('import', 'bytes');
   const summary = await importFile({
     path: file,
