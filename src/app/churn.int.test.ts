@@ -21,7 +21,7 @@ import { findCustomerProfile } from '../store/customer-repository.js';
 import { eventStore } from '../store/event-repository.js';
 import { importRunStore } from '../store/import-run-repository.js';
 import { writeStore } from '../synth/index.js';
-import { evaluateChurn, scoreChurn, trainChurn } from './churn.js';
+import { evaluateChurn, scoreChurn, trainChurn, type ChurnScoreRow } from './churn.js';
 import { exportChurnFeatures } from './export-features.js';
 import { importFile } from './import-file.js';
 
@@ -158,5 +158,16 @@ describe.each(DATABASES)('churn on a small synthetic store (%s)', (dialect) => {
     });
     const refused = await scoreChurn(churnHistoryStore(t.store), churnStore(t.store), { now: now() });
     expect(refused.ok ? null : refused.error.message).toMatch(/different feature set.*churn train/);
+
+    // The scores are replaced all or nothing: a replacement that fails after its first page was
+    // written leaves every previous score as it was.
+    const before = await t.store.db.selectFrom('churn_scores').selectAll().orderBy('customer_id').execute();
+    async function* failing(): AsyncGenerator<ChurnScoreRow[]> {
+      yield [{ ...before[0]!, probability: 0.123, model_version: 'chm_never' }];
+      throw new Error('scoring failed half-way');
+    }
+    await expect(churnStore(t.store).replaceScores(failing())).rejects.toThrow('scoring failed half-way');
+    const after = await t.store.db.selectFrom('churn_scores').selectAll().orderBy('customer_id').execute();
+    expect(after).toEqual(before);
   }, 120_000);
 });

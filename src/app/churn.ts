@@ -4,6 +4,7 @@
  * customer with reasons and a driver (`patron churn score`), reporting feature drift.
  */
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import {
   CHURN_FEATURES,
   CHURN_FEATURE_NAMES,
@@ -98,7 +99,11 @@ export interface ChurnScoreRow {
 export interface ChurnModelStore {
   saveModel(row: ChurnModelRow): Promise<void>;
   latestModel(): Promise<{ id: string; window_days: number; model: string } | null>;
-  replaceScores(rows: ReadonlyArray<ChurnScoreRow>): Promise<void>;
+  /**
+   * Replaces every stored score with the rows of `pages`, all or nothing: each page is written as
+   * it arrives, inside one transaction, so the scores of a big store are never all held at once.
+   */
+  replaceScores(pages: AsyncIterable<readonly ChurnScoreRow[]>): Promise<void>;
 }
 
 export type ChurnError =
@@ -413,6 +418,65 @@ export async function scoreCustomersWithReasons(
   });
 }
 
+/** Rows stored per page by {@link churnScorePages}. */
+export const CHURN_SCORE_PAGE_ROWS = 2048;
+
+/**
+ * Every row's score as `patron churn score` stores it (probability, driver, reasons as JSON text,
+ * the model version and the customer's last sign of life), in pages of
+ * {@link CHURN_SCORE_PAGE_ROWS} rows in row order, each page handed on as soon as its rows are
+ * worded (`scoreCustomersWithReasons`): a consumer that writes them and lets them go keeps none of
+ * a million texts. `onScore` sees each score first (for summaries); `done` settles when the last
+ * page is out (rejecting with what failed, which also ends `pages` with that error).
+ */
+export function churnScorePages(
+  model: ChurnModel,
+  rows: { readonly matrix: FeatureMatrix; readonly views: readonly HistoryAsOf[]; readonly customerIds: readonly string[] },
+  stamp: { readonly modelVersion: string; readonly scoredAt: string; readonly asOf: string },
+  onScore: (score: ChurnScore) => void = () => undefined,
+  options: { threads?: number } = {},
+): { readonly pages: AsyncIterable<readonly ChurnScoreRow[]>; readonly done: Promise<void> } {
+  // A stream in object mode holds the finished pages until the consumer takes them; scoring is not
+  // paused when it falls behind (the worker threads run on), so at worst the pages wait as the
+  // one array of scores used to.
+  const pages = new Readable({ objectMode: true, highWaterMark: Number.MAX_SAFE_INTEGER, read() {} });
+  const tracksActivity = rows.views.some((v) => v.activity.length > 0);
+  let page: ChurnScoreRow[] = [];
+  const done = scoreCustomersWithReasons(
+    model,
+    rows.matrix,
+    rows.views,
+    (i, s) => {
+      onScore(s);
+      page.push({
+        customer_id: rows.customerIds[i]!,
+        model_version: stamp.modelVersion,
+        scored_at: stamp.scoredAt,
+        as_of: stamp.asOf,
+        probability: s.probability,
+        driver: s.driver,
+        reasons: JSON.stringify(s.reasons),
+        last_seen_at: tracksActivity ? lastSeenAt(rows.views[i]!) : null,
+      });
+      if (page.length === CHURN_SCORE_PAGE_ROWS) {
+        pages.push(page);
+        page = [];
+      }
+    },
+    options,
+  ).then(
+    () => {
+      if (page.length) pages.push(page);
+      pages.push(null);
+    },
+    (error: unknown) => {
+      pages.destroy(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    },
+  );
+  return { pages, done };
+}
+
 /**
  * Scores every customer active before the as-of day's end with the latest model: probability,
  * top reasons and driver, replacing the previous scores; reports drift against training.
@@ -449,8 +513,6 @@ export async function scoreChurn(
     cutoffDay = last + 1;
   }
   const rows = churnRowsAt(histories, cutoffDay * DAY_MS, model.windowDays, null);
-  const scoredAt = options.now.toISOString();
-  const tracksActivity = rows.views.some((v) => v.activity.length > 0);
   const asOf = formatDay(cutoffDay - 1);
   const byDriver: Record<ChurnDriver | 'none', number> = {
     price: 0,
@@ -461,30 +523,25 @@ export async function scoreChurn(
   };
   let atRisk = 0;
   let sum = 0;
-  const scores: ChurnScoreRow[] = new Array<ChurnScoreRow>(rows.matrix.rows);
-  await scoreCustomersWithReasons(model, rows.matrix, rows.views, (i, s) => {
-    scores[i] = {
-      customer_id: rows.customerIds[i]!,
-      model_version: stored.id,
-      scored_at: scoredAt,
-      as_of: asOf,
-      probability: s.probability,
-      driver: s.driver,
-      reasons: JSON.stringify(s.reasons),
-      last_seen_at: tracksActivity ? lastSeenAt(rows.views[i]!) : null,
-    };
-    sum += s.probability;
-    if (s.probability >= 0.5) {
-      atRisk++;
-      byDriver[s.driver ?? 'none']++;
-    }
-  });
-  await models.replaceScores(scores);
+  const scoring = churnScorePages(
+    model,
+    rows,
+    { modelVersion: stored.id, scoredAt: options.now.toISOString(), asOf },
+    (s) => {
+      sum += s.probability;
+      if (s.probability >= 0.5) {
+        atRisk++;
+        byDriver[s.driver ?? 'none']++;
+      }
+    },
+  );
+  await Promise.all([models.replaceScores(scoring.pages), scoring.done]);
+  const customers = rows.matrix.rows;
   return ok({
     modelVersion: stored.id,
     asOf,
-    customers: scores.length,
-    meanProbability: scores.length ? sum / scores.length : 0,
+    customers,
+    meanProbability: customers ? sum / customers : 0,
     atRisk,
     atRiskByDriver: byDriver,
     drift: featureDrift(model, rows.matrix).sort((a, b) => b.psi - a.psi),

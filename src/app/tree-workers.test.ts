@@ -19,7 +19,7 @@ import { predictRaw, toJSON } from '../domain/models/trees/model.js';
 import { explainAll } from '../domain/models/trees/tree-shap.js';
 import { createRandom } from '../domain/random.js';
 import { startHistogramWorkers } from './histogram-workers.js';
-import { scoreCustomersWithReasons } from './churn.js';
+import { churnScorePages, scoreCustomersWithReasons, type ChurnScoreRow } from './churn.js';
 import { explainInWorkers, rankChurnInWorkers } from './tree-shap-workers.js';
 
 /** A nonlinear binary problem with missing values, 13 features (not a multiple of 4). */
@@ -113,5 +113,30 @@ describe('trees on worker threads', () => {
       await scoreCustomersWithReasons(churnModel, named, views, (i, s) => (streamed[i] = s), { threads });
       expect(streamed).toEqual(expected);
     }
+
+    // As `patron churn score` stores them: full pages in row order, the last one partial.
+    const customerIds = Array.from({ length: x.rows }, (_, i) => `cus_${i}`);
+    const seen: number[] = [];
+    const scoring = churnScorePages(
+      churnModel,
+      { matrix: named, views, customerIds },
+      { modelVersion: 'chm_1', scoredAt: '2026-01-01T00:00:00.000Z', asOf: '2025-12-31' },
+      (s) => seen.push(s.probability),
+      { threads: 2 },
+    );
+    const pages: (readonly ChurnScoreRow[])[] = [];
+    for await (const page of scoring.pages) pages.push(page);
+    await scoring.done;
+    expect(pages.map((p) => p.length)).toEqual([2048, 2048, 2048, 2048, 2048, 1760]);
+    const rows = pages.flat();
+    expect(rows.map((r) => r.customer_id)).toEqual(customerIds);
+    expect(seen).toEqual(expected.map((e) => e.probability));
+    rows.forEach((r, i) => {
+      expect(r.probability).toBe(expected[i]!.probability);
+      expect(r.driver).toBe(expected[i]!.driver);
+      expect(r.reasons).toBe(JSON.stringify(expected[i]!.reasons));
+      expect(r.last_seen_at).toBeNull();
+      expect([r.model_version, r.as_of]).toEqual(['chm_1', '2025-12-31']);
+    });
   }, 60_000);
 });

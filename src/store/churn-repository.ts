@@ -11,7 +11,7 @@ export interface ChurnStore {
   latestModel(): Promise<ChurnModelRow | null>;
   findModel(id: string): Promise<ChurnModelRow | null>;
   /** Replaces every stored churn score with `rows`, in one transaction. */
-  replaceScores(rows: readonly ChurnScoreRow[]): Promise<void>;
+  replaceScores(pages: AsyncIterable<readonly ChurnScoreRow[]>): Promise<void>;
   findScore(customerId: string): Promise<ChurnScoreRow | null>;
 }
 
@@ -36,10 +36,10 @@ export function churnStore(store: Store): ChurnStore {
         (await db.selectFrom('churn_models').selectAll().where('id', '=', id).executeTakeFirst()) ?? null
       );
     },
-    async replaceScores(rows) {
+    async replaceScores(pages) {
       await writeTransaction(store, async (tx) => {
         await tx.deleteFrom('churn_scores').execute();
-        await insertMany(tx, store.dialect, 'churn_scores', rows);
+        for await (const page of pages) await insertMany(tx, store.dialect, 'churn_scores', page);
       });
     },
     async findScore(customerId) {
