@@ -16,8 +16,9 @@
  * Split by position (the same in bench/trees-xgboost.py): rows [0, 0.64N) train,
  * [0.64N, 0.8N) validation, [0.8N, N) test.
  */
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { rocAuc } from '../src/domain/models/evaluate/metrics.js';
 import type { FeatureMatrix } from '../src/domain/models/trees/feature-matrix.js';
@@ -29,7 +30,10 @@ import { fitLogisticRegression } from '../src/domain/models/linear/logistic-regr
 import { CHURN_FEATURE_NAMES, historyAsOf } from '../src/domain/features/churn/features.js';
 import { emptyHistory } from '../src/domain/features/churn/history.js';
 import { predictRaw } from '../src/domain/models/trees/model.js';
-import { scoreCustomersWithReasons } from '../src/app/churn.js';
+import { churnScorePages, scoreCustomersWithReasons } from '../src/app/churn.js';
+import { churnStore } from '../src/store/churn-repository.js';
+import { openStore } from '../src/store/database.js';
+import { migrateToLatest } from '../src/store/migrate.js';
 import { FastTreeShapExplainer } from '../src/domain/models/trees/fast-tree-shap.js';
 import { treeDepth } from '../src/domain/models/trees/tree.js';
 import { TreeShapExplainer } from '../src/domain/models/trees/tree-shap.js';
@@ -293,29 +297,61 @@ if (shapRows > 0) {
   };
   const view = historyAsOf(emptyHistory('bench'), Date.UTC(2026, 0, 1));
   const views = new Array<typeof view>(shapRows).fill(view);
-  // Each row's score (probability, reason objects with their words, driver) is handed to a
-  // consumer in row order: once one that only counts the reasons, once one that keeps what
-  // `patron churn score` stores of it (the driver, the reasons as JSON text).
+  // Each row's score (probability, reason objects with their words, driver) handed to a consumer
+  // in row order: once one that only counts the reasons; once as `patron churn score` stores it
+  // (`churnScorePages`: rows with the reasons as JSON text, pages of 2,048 handed on and let go);
+  // once with those pages written to a fresh SQLite file by the store (`churnStore.replaceScores`,
+  // one transaction, while scoring goes on).
   const scoringData: FeatureMatrix = { ...shapData, featureNames: churnNames };
-  for (const keep of [false, true]) {
+  const customerIds = Array.from({ length: shapRows }, (_, i) => `cus_${String(i).padStart(7, '0')}`);
+  const stamp = { modelVersion: 'chm_bench', scoredAt: new Date().toISOString(), asOf: '2025-12-31' };
+  for (const how of ['handed on', 'as stored, pages let go', 'as stored, written to SQLite'] as const) {
+    const dir = how === 'as stored, written to SQLite' ? mkdtempSync(join(tmpdir(), 'patron-trees-')) : null;
+    const store = dir ? openStore(`sqlite:${join(dir, 'patron.db')}`) : null;
+    if (store) await migrateToLatest(store);
     const scored = await timedAsync(async () => {
-      const kept = new Array<{ driver: string | null; reasons: string }>(keep ? shapRows : 0);
       let reasons = 0;
-      await scoreCustomersWithReasons(
+      if (how === 'handed on') {
+        await scoreCustomersWithReasons(
+          scoringModel,
+          scoringData,
+          views,
+          (_i, s) => {
+            reasons += s.reasons.length;
+          },
+          { threads },
+        );
+        return reasons / shapRows;
+      }
+      const scoring = churnScorePages(
         scoringModel,
-        scoringData,
-        views,
-        (i, s) => {
+        { matrix: scoringData, views, customerIds },
+        stamp,
+        (s) => {
           reasons += s.reasons.length;
-          if (keep) kept[i] = { driver: s.driver, reasons: JSON.stringify(s.reasons) };
         },
         { threads },
       );
+      if (store) await Promise.all([churnStore(store).replaceScores(scoring.pages), scoring.done]);
+      else {
+        let kept = 0;
+        for await (const page of scoring.pages) kept += page.length;
+        await scoring.done;
+        if (kept !== shapRows) throw new Error(`${kept} rows stored of ${shapRows}`);
+      }
       return reasons / shapRows;
     });
+    if (store && dir) {
+      const stored = await store.db
+        .selectFrom('churn_scores')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      if (Number(stored.n) !== shapRows) throw new Error(`${stored.n} rows in churn_scores of ${shapRows}`);
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
     rows.push([
-      `score with reasons: probability + Fast TreeSHAP + top-3 reasons in words + driver (${scored.value.toFixed(2)} reasons/row, ${threads} threads)` +
-        (keep ? ', kept as patron churn score keeps them (JSON text)' : ', handed on'),
+      `score with reasons: probability + Fast TreeSHAP + top-3 reasons in words + driver (${scored.value.toFixed(2)} reasons/row, ${threads} threads), ${how}`,
       String(shapRows),
       String(churnModel.trees.length),
       scored.wall.toFixed(2),
