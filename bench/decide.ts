@@ -36,7 +36,7 @@ import { churnStore } from '../src/store/churn-repository.js';
 import { clvScoreStore } from '../src/store/clv-score-repository.js';
 import { openStore } from '../src/store/database.js';
 import { decisionIdOf, decisionRepository } from '../src/store/decision-repository.js';
-import { loadDecisionStates } from '../src/store/decision-state-repository.js';
+import { loadDecisionStates } from '../src/app/decision-states.js';
 import { eventStore } from '../src/store/event-repository.js';
 import { importRunStore } from '../src/store/import-run-repository.js';
 import { migrateToLatest } from '../src/store/migrate.js';

@@ -431,7 +431,11 @@ export const CHURN_SCORE_PAGE_ROWS = 2048;
  */
 export function churnScorePages(
   model: ChurnModel,
-  rows: { readonly matrix: FeatureMatrix; readonly views: readonly HistoryAsOf[]; readonly customerIds: readonly string[] },
+  rows: {
+    readonly matrix: FeatureMatrix;
+    readonly views: readonly HistoryAsOf[];
+    readonly customerIds: readonly string[];
+  },
   stamp: { readonly modelVersion: string; readonly scoredAt: string; readonly asOf: string },
   onScore: (score: ChurnScore) => void = () => undefined,
   options: { threads?: number } = {},

@@ -3,7 +3,7 @@ import { createTestDatabase, DATABASES, type TestDatabase } from '../../test/sup
 import { defaultDecisioningConfig } from '../domain/decisioning/plan.js';
 import { recentDecisionEvents } from '../store/decision-event-repository.js';
 import { decisionIdOf, decisionRepository } from '../store/decision-repository.js';
-import { loadDecisionStates } from '../store/decision-state-repository.js';
+import { loadDecisionStates } from './decision-states.js';
 import { eventStore } from '../store/event-repository.js';
 import type { Tx } from '../store/transaction.js';
 import type { DecideDeps } from './decide.js';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, DATABASES, type TestDatabase } from '../../test/support/databases.js';
 import { defaultDecisioningConfig } from '../domain/decisioning/plan.js';
 import { decisionIdOf, decisionRepository } from '../store/decision-repository.js';
-import { loadDecisionStates } from '../store/decision-state-repository.js';
+import { loadDecisionStates } from './decision-states.js';
 import { eventStore } from '../store/event-repository.js';
 import {
   decideCustomers,

@@ -3,7 +3,7 @@ import { createTestDatabase, DATABASES, type TestDatabase } from '../../test/sup
 import { defaultDecisioningConfig } from '../domain/decisioning/plan.js';
 import { DEFAULT_PROGRAMME_CONFIG } from '../domain/loyalty/config.js';
 import { decisionIdOf, decisionRepository } from '../store/decision-repository.js';
-import { loadDecisionStates } from '../store/decision-state-repository.js';
+import { loadDecisionStates } from './decision-states.js';
 import { eventStore } from '../store/event-repository.js';
 import { loyaltyEventSource } from '../store/loyalty-events-repository.js';
 import { ledgerIds, loyaltyStore } from '../store/loyalty-repository.js';

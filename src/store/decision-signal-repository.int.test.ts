@@ -3,7 +3,7 @@ import { createTestDatabase, DATABASES, type TestDatabase } from '../../test/sup
 import { ingestBatch } from '../app/ingest-events.js';
 import { evaluateTriggers } from '../domain/decisioning/triggers.js';
 import { defaultDecisioningConfig } from '../domain/decisioning/plan.js';
-import { loadDecisionStates } from './decision-state-repository.js';
+import { loadDecisionStates } from '../app/decision-states.js';
 import { eventStore } from './event-repository.js';
 
 const NOW = '2025-03-05T12:00:00.000Z';

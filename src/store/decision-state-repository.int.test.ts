@@ -12,7 +12,7 @@ import type { CandidateScore } from '../domain/decisioning/policy.js';
 import type { Recommendation } from '../domain/decisioning/state.js';
 import { clvScoreStore } from './clv-score-repository.js';
 import { decisionIdOf, decisionRepository } from './decision-repository.js';
-import { loadDecisionStates } from './decision-state-repository.js';
+import { loadDecisionStates } from '../app/decision-states.js';
 import { eventStore } from './event-repository.js';
 import { recommendationOf } from './message-context-repository.js';
 import { orderHistoryStore } from './order-history-repository.js';

@@ -3,10 +3,9 @@
  * orders, recent deliveries (with their categories) and reviews, tickets, consent, the latest CLV
  * and churn scores, the churn probability the engine saw at its previous run, and points about to
  * expire (the ledger's expiry notices); segments, tier, challenge, replenishment and advocacy from
- * their producers (decision-signal-repository.ts); recommendations from the latest trained
- * recommender — the list an email would show (app/recommend.ts, placement `email`), loaded for all
- * the customers at once — and null before its first training run (cross-sell waits for them).
- * For one customer (the API) or all (the nightly run).
+ * their producers (decision-signal-repository.ts). Recommendations are not the store's to compute:
+ * they are null here, and app/decision-states.ts adds the recommender's. For one customer (the API)
+ * or all (the nightly run).
  */
 import { sql } from 'kysely';
 import type {
@@ -18,12 +17,8 @@ import type {
   OrderSummary,
   TicketSummary,
 } from '../domain/decisioning/state.js';
-import { RECOMMENDATIONS_PER_MESSAGE } from '../app/personalize.js';
-import { recommendForCustomers } from '../app/recommend.js';
 import type { Store } from './database.js';
 import { loadProducedSignals } from './decision-signal-repository.js';
-import { recommendationOf } from './message-context-repository.js';
-import { recommendStoreFor } from './recommend-repository.js';
 
 const DAY = 86_400_000;
 const DRIVERS = new Set(['price', 'service', 'quality', 'disengagement']);
@@ -56,8 +51,14 @@ export interface LoadStatesOptions {
   readonly recentDays?: number;
 }
 
-/** Loads the decisioning state of current (not merged-away) customers. */
-export async function loadDecisionStates(store: Store, options: LoadStatesOptions): Promise<CustomerState[]> {
+/**
+ * Loads the decisioning state of current (not merged-away) customers as stored, `recommendations`
+ * null (app/decision-states.ts `loadDecisionStates` adds them).
+ */
+export async function loadStoredDecisionStates(
+  store: Store,
+  options: LoadStatesOptions,
+): Promise<CustomerState[]> {
   const db = store.db;
   const ids = options.customerIds;
   if (ids !== undefined && ids.length === 0) return [];
@@ -235,19 +236,7 @@ export async function loadDecisionStates(store: Store, options: LoadStatesOption
       expiring.set(n.customer_id, { ...cur, amount: cur.amount + Number(n.available) });
   }
 
-  const [produced, recommender] = await Promise.all([
-    loadProducedSignals(store, ids, asOf),
-    recommendForCustomers(recommendStoreFor(store), ids, new Date(asOf)),
-  ]);
-  const recommendationsOf = (customerId: string): CustomerState['recommendations'] => {
-    if (recommender === null) return null;
-    const items = recommender.recommend(customerId, {
-      placement: 'email',
-      limit: RECOMMENDATIONS_PER_MESSAGE,
-    });
-    // A trained model with nothing to put forward (an empty catalog) is no signal either.
-    return items.length === 0 ? null : items.map(recommendationOf);
-  };
+  const produced = await loadProducedSignals(store, ids, asOf);
   return [...byId.values()].map((b) => ({
     customerId: b.customerId,
     timezone: b.timezone,
@@ -273,7 +262,7 @@ export async function loadDecisionStates(store: Store, options: LoadStatesOption
     pointsExpiring: expiring.get(b.customerId) ?? null,
     challengeExpiring: produced.get(b.customerId)?.challengeExpiring ?? null,
     replenishment: produced.get(b.customerId)?.replenishment ?? null,
-    recommendations: recommendationsOf(b.customerId),
+    recommendations: null,
     advocacy: produced.get(b.customerId)?.advocacy ?? null,
   }));
 }

@@ -20,7 +20,7 @@ import { churnStore } from '../../src/store/churn-repository.js';
 import { clvScoreStore } from '../../src/store/clv-score-repository.js';
 import type { Store } from '../../src/store/database.js';
 import { decisionIdOf, decisionRepository } from '../../src/store/decision-repository.js';
-import { loadDecisionStates } from '../../src/store/decision-state-repository.js';
+import { loadDecisionStates } from '../../src/app/decision-states.js';
 import { eventStore } from '../../src/store/event-repository.js';
 import { orderHistoryStore } from '../../src/store/order-history-repository.js';
 import type { Tx } from '../../src/store/transaction.js';

@@ -9,7 +9,7 @@ import { outboxWiring } from '../../app/decide-outbox.js';
 import type { Store } from '../../store/database.js';
 import { decisionIdOf, decisionRepository, loadDecisioningConfig } from '../../store/decision-repository.js';
 import { recentDecisionEvents } from '../../store/decision-event-repository.js';
-import { loadDecisionStates } from '../../store/decision-state-repository.js';
+import { loadDecisionStates } from '../../app/decision-states.js';
 import { money, print, UsageError } from '../context.js';
 
 export interface DecideFlags {

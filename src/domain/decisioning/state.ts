@@ -72,7 +72,7 @@ export interface ReplenishmentSignal {
   readonly productId: string;
   readonly dueAt: number;
 }
-/** One product the recommender puts forward for the customer (store/decision-state-repository.ts). */
+/** One product the recommender puts forward for the customer (app/decision-states.ts). */
 export interface Recommendation {
   readonly productId: string;
   readonly name: string | null;

@@ -6,7 +6,7 @@ import { ingestBatch } from '../../app/ingest-events.js';
 import { defaultDecisioningConfig } from '../../domain/decisioning/plan.js';
 import { apiKeyStore } from '../../store/api-key-repository.js';
 import { decisionIdOf, decisionRepository } from '../../store/decision-repository.js';
-import { loadDecisionStates } from '../../store/decision-state-repository.js';
+import { loadDecisionStates } from '../../app/decision-states.js';
 import { eventStore } from '../../store/event-repository.js';
 import { settingsStore } from '../../store/settings-repository.js';
 import { createApp } from '../app.js';

@@ -7,7 +7,7 @@ import { nextBestAction, type DecideDeps, type DecisionRow } from '../../app/dec
 import { isInGlobalControl } from '../../app/experiments.js';
 import { resolveCustomerId } from '../../store/customer-id.js';
 import { decisionRepository, loadDecisioningConfig } from '../../store/decision-repository.js';
-import { loadDecisionStates } from '../../store/decision-state-repository.js';
+import { loadDecisionStates } from '../../app/decision-states.js';
 import type { Tx } from '../../store/transaction.js';
 import type { AppDeps } from '../app.js';
 import { problem } from '../errors.js';
