@@ -28,6 +28,7 @@ export {
   CONTROL,
   DEFAULT_GLOBAL_CONTROL_FRACTION,
 } from '../domain/experiments/assignment.js';
+import { fieldIssues } from '../domain/field-issues.js';
 
 export const GLOBAL_CONTROL_EXPERIMENT_ID = 'exp_global_control';
 
@@ -106,9 +107,7 @@ export class InvalidExperimentError extends Error {
 export function parseExperiment(input: ExperimentDefinitionInput): z.infer<typeof experimentDefinition> {
   const parsed = experimentDefinition.safeParse(input);
   if (!parsed.success) {
-    throw new InvalidExperimentError(
-      parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
-    );
+    throw new InvalidExperimentError(fieldIssues(parsed.error));
   }
   return parsed.data;
 }

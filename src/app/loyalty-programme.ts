@@ -59,6 +59,7 @@ import {
 import { createRandom } from '../domain/random.js';
 import type { LedgerStore } from './loyalty-ledger.js';
 import { err, ok, type Result } from '../domain/result.js';
+import { fieldIssues } from '../domain/field-issues.js';
 
 // ---------------------------------------------------------------- ports
 
@@ -612,8 +613,7 @@ export type CatalogError =
   | { type: 'Invalid'; errors: Array<{ path: string; message: string }> }
   | { type: 'UnknownReward'; id: string };
 
-const issuesOf = (e: { issues: ReadonlyArray<{ path: PropertyKey[]; message: string }> }) =>
-  e.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+const issuesOf = fieldIssues;
 
 export async function createReward(
   store: ProgrammeStore,

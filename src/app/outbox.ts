@@ -25,6 +25,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { isInGlobalControl } from '../domain/experiments/assignment.js';
 import type { Tx } from '../store/transaction.js';
+import { fieldIssues } from '../domain/field-issues.js';
 
 /** Channels a message can go out on. `console` writes files for the demo (src/channels/console.ts). */
 export const messageChannel = z.enum(['email', 'sms', 'push', 'webhook', 'console']);
@@ -223,9 +224,7 @@ export interface EnqueueOptions {
 function parseInput(input: EnqueueMessageInput): z.infer<typeof enqueueMessageInput> {
   const parsed = enqueueMessageInput.safeParse(input);
   if (!parsed.success) {
-    throw new InvalidMessageError(
-      parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
-    );
+    throw new InvalidMessageError(fieldIssues(parsed.error));
   }
   return parsed.data;
 }

@@ -16,6 +16,7 @@ import {
 import { defaultDecisioningConfig, type DecisioningConfig } from '../domain/decisioning/plan.js';
 import type { DecisionOutcomesTable, Store } from './database.js';
 import { chunks, insertMany, writeTransaction, type Tx } from './transaction.js';
+import { fieldIssues } from '../domain/field-issues.js';
 
 export const decisionIdOf = (customerId: string, triggerKey: string): string =>
   `dec_${createHash('sha256').update(`${customerId}\u0000${triggerKey}`).digest('hex').slice(0, 24)}`;
@@ -261,10 +262,7 @@ export async function saveDecisioningSettings(
   now: Date,
 ): Promise<DecisioningSettings> {
   const parsed = decisioningSettingsSchema.safeParse(input);
-  if (!parsed.success)
-    throw new InvalidDecisioningSettingsError(
-      parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
-    );
+  if (!parsed.success) throw new InvalidDecisioningSettingsError(fieldIssues(parsed.error));
   const value = JSON.stringify(parsed.data);
   const at = now.toISOString();
   await store.db

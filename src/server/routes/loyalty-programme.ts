@@ -23,6 +23,7 @@ import type { AppDeps } from '../app.js';
 import type { LoyaltyRouteExtensions } from './loyalty.js';
 import { problem } from '../errors.js';
 import { isObject, readJson, type Authenticate } from '../http.js';
+import { fieldIssues } from '../../domain/field-issues.js';
 
 function catalogProblem(c: Context, e: CatalogError): Response {
   if (e.type === 'UnknownReward') return problem(c, 404, `No reward "${e.id}".`);
@@ -99,7 +100,7 @@ export function loyaltyProgrammeRoutes(app: Hono, deps: AppDeps, authenticate: A
         c,
         400,
         'The tier configuration is invalid; nothing was saved.',
-        parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+        fieldIssues(parsed.error),
       );
     const next = { ...s, tiers: parsed.data };
     const problems = checkSettings(next);

@@ -33,6 +33,7 @@ import type { AppDeps } from '../app.js';
 import { problem } from '../errors.js';
 import type { Authenticate } from '../http.js';
 import { isObject, readJson } from '../http.js';
+import { fieldIssues, type FieldIssue } from '../../domain/field-issues.js';
 
 /** What the programme modules (tiers, challenges, rewards, referrals) plug into the loyalty API. */
 export interface LoyaltyRouteExtensions {
@@ -81,8 +82,8 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 const requestHash = (body: unknown): string => createHash('sha256').update(canonicalJson(body)).digest('hex');
 
-function zodErrors(e: z.ZodError): Array<{ path: string; message: string }> {
-  return e.issues.map((i) => ({ path: i.path.map(String).join('.') || '(body)', message: i.message }));
+function zodErrors(e: z.ZodError): FieldIssue[] {
+  return fieldIssues(e, '(body)');
 }
 
 function redeemProblem(c: Context, e: RedeemError): Response {

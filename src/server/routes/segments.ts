@@ -16,6 +16,7 @@ import type { AppDeps } from '../app.js';
 import { problem, type ProblemError } from '../errors.js';
 import type { Authenticate } from '../http.js';
 import { resolveCustomerId } from '../../store/customer-id.js';
+import { fieldIssues } from '../../domain/field-issues.js';
 
 const limit = (max: number, fallback: number) =>
   z.coerce
@@ -48,7 +49,7 @@ export const sendTimeQuery = z.object({
 });
 
 function issues(e: z.ZodError): ProblemError[] {
-  return e.issues.map((i) => ({ path: i.path.join('.') || '(query)', message: i.message }));
+  return fieldIssues(e, '(query)');
 }
 
 export function segmentRoutes(app: Hono, deps: AppDeps, authenticate: Authenticate): void {
