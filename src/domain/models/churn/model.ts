@@ -203,7 +203,10 @@ export function predictChurn(model: ChurnModel, data: FeatureMatrix): Float64Arr
   return predictRaw(model.trees, data).map((z) => calibrate(model, z));
 }
 
-/** One reason: a feature's push on the risk (log-odds, > 0 raises it) in plain words. */
+/**
+ * One reason: a feature's push on the risk (log-odds, > 0 raises it) in plain words; `value` and
+ * `contribution` to 4 decimals.
+ */
 export interface ChurnReason {
   readonly feature: string;
   readonly family: SignalFamily;
@@ -217,8 +220,6 @@ export interface ChurnExplanation {
   readonly reasons: readonly ChurnReason[];
   /** The driver whose features raise the risk most (null when none raises it). */
   readonly driver: ChurnDriver | null;
-  /** Sum of the positive contributions of each driver's features (log-odds). */
-  readonly driverWeights: Readonly<Record<ChurnDriver, number>>;
 }
 
 /** A row's score: calibrated probability, reasons and driver. */
@@ -307,6 +308,14 @@ export function churnDriverOf(weights: ArrayLike<number>, at = 0): ChurnDriver |
 }
 
 /**
+ * A reason's value and contribution to 4 decimals, as stored and shown: the digits after are noise to
+ * a reader (the features are float32, the contributions a push in log-odds of at least
+ * {@link MIN_REASON_CONTRIBUTION}), and a 17-digit number costs a third of serialising a reason.
+ * The words are made from the unrounded value.
+ */
+const round4 = (x: number): number => Math.round(x * 1e4) / 1e4;
+
+/**
  * A row's reasons in plain words from its ranking ({@link rankChurnContributions}): column
  * `reasons[slot + i]` with its contribution `contribution[slot + i]` and raw value `values[j]`.
  */
@@ -332,20 +341,14 @@ export function describeChurnRanking(
     out.push({
       feature: name,
       family: f.family,
-      value: Number.isNaN(v) ? null : v,
-      contribution: contribution[slot + i]!,
+      value: Number.isNaN(v) ? null : round4(v),
+      contribution: round4(contribution[slot + i]!),
       text: Number.isNaN(v) ? `no ${f.description}` : f.reason(v, view),
     });
   }
   return {
     reasons: out,
     driver: churnDriverOf(weights, weightsAt),
-    driverWeights: {
-      price: weights[weightsAt]!,
-      service: weights[weightsAt + 1]!,
-      quality: weights[weightsAt + 2]!,
-      disengagement: weights[weightsAt + 3]!,
-    },
   };
 }
 
@@ -471,7 +474,7 @@ export function describeScore(
   i: number,
 ): ChurnScore {
   const { top } = ranking;
-  const { reasons, driver, driverWeights } = describeChurnRanking(
+  const { reasons, driver } = describeChurnRanking(
     data.featureNames,
     data.values,
     i * data.cols,
@@ -483,7 +486,7 @@ export function describeScore(
     ranking.weights,
     i * 4,
   );
-  return { probability: calibrate(model, ranking.margins[i]!), reasons, driver, driverWeights };
+  return { probability: calibrate(model, ranking.margins[i]!), reasons, driver };
 }
 
 /** Holdout metrics of the churn model (the `churn` section of `patron evaluate`). */
