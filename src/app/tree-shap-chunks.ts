@@ -24,6 +24,27 @@ export interface ShapJob {
   readonly chunkRows: number;
 }
 
+/** Explains the next chunk of rows; false when none is left. */
+function takeShapChunk(
+  explainer: FastTreeShapExplainer,
+  job: ShapJob,
+  scratch: Float64Array | null,
+): boolean {
+  const { values, rows, cols, output, next, done, chunkRows } = job;
+  const chunk = Atomics.add(next, 0, 1);
+  const begin = chunk * chunkRows;
+  if (begin >= rows) return false;
+  const end = Math.min(rows, begin + chunkRows);
+  if (output.type === 'contributions')
+    explainer.explainRows(values, begin, end, output.out.subarray(begin * cols, end * cols));
+  else rankChurnRows(explainer, output.columns, job, begin, end, output.ranking, scratch!);
+  Atomics.store(done, chunk, 1);
+  return true;
+}
+
+const scratchFor = (job: ShapJob): Float64Array | null =>
+  job.output.type === 'churn' ? new Float64Array(Math.min(job.rows, job.chunkRows) * job.cols) : null;
+
 /**
  * Explains chunks of rows until none are left, calling `afterChunk` after each. Which thread
  * takes which chunk depends on timing, but each row is computed the same way by any thread, so
@@ -34,17 +55,23 @@ export function takeShapChunks(
   job: ShapJob,
   afterChunk: () => void = () => {},
 ): void {
-  const { values, rows, cols, output, next, done, chunkRows } = job;
-  const scratch = output.type === 'churn' ? new Float64Array(Math.min(rows, chunkRows) * cols) : null;
-  for (;;) {
-    const chunk = Atomics.add(next, 0, 1);
-    const begin = chunk * chunkRows;
-    if (begin >= rows) return;
-    const end = Math.min(rows, begin + chunkRows);
-    if (output.type === 'contributions')
-      explainer.explainRows(values, begin, end, output.out.subarray(begin * cols, end * cols));
-    else rankChurnRows(explainer, output.columns, job, begin, end, output.ranking, scratch!);
-    Atomics.store(done, chunk, 1);
+  const scratch = scratchFor(job);
+  while (takeShapChunk(explainer, job, scratch)) afterChunk();
+}
+
+/**
+ * {@link takeShapChunks} for the main thread beside workers: after each chunk (and `afterChunk`)
+ * it lets the event loop run, so that whatever consumes the finished rows — a store writing the
+ * scores — takes them as they come instead of finding them all at the end.
+ */
+export async function takeShapChunksYielding(
+  explainer: FastTreeShapExplainer,
+  job: ShapJob,
+  afterChunk: () => void = () => {},
+): Promise<void> {
+  const scratch = scratchFor(job);
+  while (takeShapChunk(explainer, job, scratch)) {
     afterChunk();
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }

@@ -12,7 +12,7 @@ import { assertMatrix, type FeatureMatrix } from '../domain/models/trees/feature
 import { FastTreeShapExplainer } from '../domain/models/trees/fast-tree-shap.js';
 import type { GradientBoostedModel } from '../domain/models/trees/model.js';
 import { churnColumns, type ChurnRanking } from '../domain/models/churn/model.js';
-import { takeShapChunks, type ShapJob } from './tree-shap-chunks.js';
+import { takeShapChunks, takeShapChunksYielding, type ShapJob } from './tree-shap-chunks.js';
 
 const BOOTSTRAP = `
 const { workerData } = require('node:worker_threads');
@@ -158,8 +158,9 @@ async function runShapJob(
   const workers = Array.from({ length: helpers }, () => startWorker('tree-shap-worker', { job }));
   try {
     const done = workers.map(awaitWorker);
-    // The main thread takes chunks too while the workers start, and hands on finished rows.
-    takeShapChunks(explainer, job, hand);
+    // The main thread takes chunks too while the workers start, and hands on finished rows,
+    // letting their consumer run between its chunks.
+    await takeShapChunksYielding(explainer, job, hand);
     hand();
     await Promise.all(done);
   } finally {
