@@ -12,8 +12,6 @@ import { recommendStoreFor } from '../store/recommend-repository.js';
 import { RECOMMENDATIONS_PER_MESSAGE } from './personalize.js';
 import { recommendForCustomers } from './recommend.js';
 
-export type { LoadStatesOptions };
-
 /** Loads the decisioning state of current (not merged-away) customers, with recommendations. */
 export async function loadDecisionStates(store: Store, options: LoadStatesOptions): Promise<CustomerState[]> {
   const [states, recommender] = await Promise.all([

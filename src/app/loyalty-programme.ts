@@ -613,15 +613,13 @@ export type CatalogError =
   | { type: 'Invalid'; errors: Array<{ path: string; message: string }> }
   | { type: 'UnknownReward'; id: string };
 
-const issuesOf = fieldIssues;
-
 export async function createReward(
   store: ProgrammeStore,
   body: unknown,
   now: string,
 ): Promise<Result<Reward, CatalogError>> {
   const parsed = rewardInput.safeParse(body);
-  if (!parsed.success) return err({ type: 'Invalid', errors: issuesOf(parsed.error) });
+  if (!parsed.success) return err({ type: 'Invalid', errors: fieldIssues(parsed.error) });
   const tiers = (await store.settings()).tiers.tiers.map((t) => t.id);
   const unknown = (parsed.data.eligibleTiers ?? []).filter((t) => !tiers.includes(t));
   if (unknown.length > 0)
@@ -650,7 +648,7 @@ export async function updateReward(
   const current = await store.reward(id);
   if (!current) return err({ type: 'UnknownReward', id });
   const parsed = rewardPatch.safeParse(body);
-  if (!parsed.success) return err({ type: 'Invalid', errors: issuesOf(parsed.error) });
+  if (!parsed.success) return err({ type: 'Invalid', errors: fieldIssues(parsed.error) });
   const patch = Object.fromEntries(
     Object.entries(parsed.data).filter(([, v]) => v !== undefined),
   ) as Partial<RewardInput>;

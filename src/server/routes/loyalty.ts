@@ -33,7 +33,7 @@ import type { AppDeps } from '../app.js';
 import { problem } from '../errors.js';
 import type { Authenticate } from '../http.js';
 import { isObject, readJson } from '../http.js';
-import { fieldIssues, type FieldIssue } from '../../domain/field-issues.js';
+import { fieldIssues } from '../../domain/field-issues.js';
 
 /** What the programme modules (tiers, challenges, rewards, referrals) plug into the loyalty API. */
 export interface LoyaltyRouteExtensions {
@@ -81,10 +81,6 @@ export const tokenBody = z
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 const requestHash = (body: unknown): string => createHash('sha256').update(canonicalJson(body)).digest('hex');
-
-function zodErrors(e: z.ZodError): FieldIssue[] {
-  return fieldIssues(e, '(body)');
-}
 
 function redeemProblem(c: Context, e: RedeemError): Response {
   switch (e.type) {
@@ -241,7 +237,12 @@ export function loyaltyRoutes(
     if (!parsed.ok) return parsed.response;
     const body = redemptionBody.safeParse(parsed.body);
     if (!body.success)
-      return problem(c, 400, 'The redemption is invalid; nothing was redeemed.', zodErrors(body.error));
+      return problem(
+        c,
+        400,
+        'The redemption is invalid; nothing was redeemed.',
+        fieldIssues(body.error, '(body)'),
+      );
     let reward: RedemptionReward | undefined;
     if (body.data.rewardId !== undefined) {
       const r = extensions.rewardFor?.(body.data.rewardId) ?? null;
@@ -282,7 +283,12 @@ export function loyaltyRoutes(
     // Fields not given keep their value in the active version (a shallow merge).
     const candidate = programmeConfigSchema.safeParse({ ...active.config, ...changes });
     if (!candidate.success)
-      return problem(c, 400, 'The configuration is invalid; nothing changed.', zodErrors(candidate.error));
+      return problem(
+        c,
+        400,
+        'The configuration is invalid; nothing changed.',
+        fieldIssues(candidate.error, '(body)'),
+      );
     if (
       activateAt !== undefined &&
       (typeof activateAt !== 'string' || Number.isNaN(Date.parse(activateAt)))
@@ -314,7 +320,12 @@ export function loyaltyRoutes(
     if (!parsed.ok) return parsed.response;
     const body = adjustmentBody.safeParse(parsed.body);
     if (!body.success)
-      return problem(c, 400, 'The adjustment is invalid; nothing changed.', zodErrors(body.error));
+      return problem(
+        c,
+        400,
+        'The adjustment is invalid; nothing changed.',
+        fieldIssues(body.error, '(body)'),
+      );
     const customerId = await ledger.customerIdFor(body.data.customerId);
     if (!customerId) return problem(c, 404, `No customer "${body.data.customerId}".`);
     const r = await adjustPoints(ledger, ledgerIds, {
@@ -353,7 +364,8 @@ export function loyaltyRoutes(
     const parsed = await readJson(c);
     if (!parsed.ok) return parsed.response;
     const body = tokenBody.safeParse(parsed.body);
-    if (!body.success) return problem(c, 400, 'The token request is invalid.', zodErrors(body.error));
+    if (!body.success)
+      return problem(c, 400, 'The token request is invalid.', fieldIssues(body.error, '(body)'));
     const now = deps.now();
     const key = await secrets.getOrCreate(now.toISOString(), newLoyaltySecret);
     secretCache = null;

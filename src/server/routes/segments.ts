@@ -13,7 +13,7 @@ import { advocacyStore } from '../../store/advocacy-repository.js';
 import { segmentCounts, segmentStore } from '../../store/segment-repository.js';
 import { bestSendTimeFor, reviewRequestFor } from '../../store/timing-repository.js';
 import type { AppDeps } from '../app.js';
-import { problem, type ProblemError } from '../errors.js';
+import { problem } from '../errors.js';
 import type { Authenticate } from '../http.js';
 import { resolveCustomerId } from '../../store/customer-id.js';
 import { fieldIssues } from '../../domain/field-issues.js';
@@ -47,10 +47,6 @@ export const sendTimeQuery = z.object({
   after: isoTime.optional(),
   weekly: z.enum(['true', 'false'], { message: 'must be true or false' }).optional(),
 });
-
-function issues(e: z.ZodError): ProblemError[] {
-  return fieldIssues(e, '(query)');
-}
 
 export function segmentRoutes(app: Hono, deps: AppDeps, authenticate: Authenticate): void {
   app.get('/v1/segments', async (c) => {
@@ -90,7 +86,7 @@ export function segmentRoutes(app: Hono, deps: AppDeps, authenticate: Authentica
     const auth = await authenticate(c, 'read');
     if (!auth.ok) return auth.response;
     const q = transitionsQuery.safeParse(c.req.query());
-    if (!q.success) return problem(c, 400, 'The query is invalid.', issues(q.error));
+    if (!q.success) return problem(c, 400, 'The query is invalid.', fieldIssues(q.error, '(query)'));
     const r = await transitionsSince(segmentStore(deps.store), q.data);
     if (!r.ok) return problem(c, 400, r.error.message);
     return c.json({
@@ -109,7 +105,7 @@ export function segmentRoutes(app: Hono, deps: AppDeps, authenticate: Authentica
     const auth = await authenticate(c, 'read');
     if (!auth.ok) return auth.response;
     const q = advocatesQuery.safeParse(c.req.query());
-    if (!q.success) return problem(c, 400, 'The query is invalid.', issues(q.error));
+    if (!q.success) return problem(c, 400, 'The query is invalid.', fieldIssues(q.error, '(query)'));
     return c.json({ advocates: await listAdvocates(advocacyStore(deps.store), q.data.limit) });
   });
 
@@ -117,7 +113,7 @@ export function segmentRoutes(app: Hono, deps: AppDeps, authenticate: Authentica
     const auth = await authenticate(c, 'read');
     if (!auth.ok) return auth.response;
     const q = sendTimeQuery.safeParse(c.req.query());
-    if (!q.success) return problem(c, 400, 'The query is invalid.', issues(q.error));
+    if (!q.success) return problem(c, 400, 'The query is invalid.', fieldIssues(q.error, '(query)'));
     const id = await resolveCustomerId(deps.store.db, c.req.param('id'));
     if (!id) return problem(c, 404, `No customer with id or userId "${c.req.param('id')}".`);
     const after = q.data.after === undefined ? deps.now() : new Date(q.data.after);
