@@ -27,9 +27,7 @@ describe('jsonNumber4', () => {
   });
 
   it('handles the edges: zeros, tiny and whole values, trailing zeros', () => {
-    for (const x of [
-      0, -0, 0.0001, -0.0001, 1, -1, 10, 0.5, 0.05, 0.1234, 12.3, 999_999_999.9999, 1e9, 1e21, -0.00004,
-    ])
+    for (const x of [0, -0, 0.0001, -0.0001, 1, -1, 10, 0.5, 0.05, 0.1234, 12.3, 999_999_999.9999, 1e9, 1e21, -0.00004])
       expect(jsonNumber4(round4(x))).toBe(JSON.stringify(round4(x)));
   });
 });
