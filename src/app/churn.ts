@@ -38,7 +38,6 @@ import {
   type ChurnScore,
   type FeatureDrift,
 } from '../domain/models/churn/model.js';
-import { churnReasonsJson } from '../domain/models/churn/reasons-json.js';
 import type { BoostingOptions } from '../domain/models/trees/gbdt.js';
 import { featureImportance } from '../domain/models/trees/model.js';
 import type { FeatureMatrix } from '../domain/models/trees/feature-matrix.js';
@@ -460,7 +459,7 @@ export function churnScorePages(
         as_of: stamp.asOf,
         probability: s.probability,
         driver: s.driver,
-        reasons: churnReasonsJson(s.reasons),
+        reasons: JSON.stringify(s.reasons),
         last_seen_at: tracksActivity ? lastSeenAt(rows.views[i]!) : null,
       });
       if (page.length === CHURN_SCORE_PAGE_ROWS) {
