@@ -76,18 +76,23 @@ export interface ChurnTrainingResult {
   readonly rows: { readonly fit: number; readonly validation: number; readonly calibration: number };
 }
 
-/** Default learner settings for churn: shallow trees, slow shrinkage, row and column subsampling. */
+/**
+ * Default learner settings for churn: shallow trees, shrinkage 0.1, row and column subsampling.
+ * Up to 200 trees at η 0.1 rather than 400 at 0.05: measured on CDNOW and the synthetic store
+ * (docs/MODELS.md) the accuracy is the same within the holdouts' noise, and every customer's
+ * TreeSHAP reasons cost half as much to compute (scoring time is linear in the trees).
+ */
 export const CHURN_BOOSTING: Omit<BoostingOptions, 'validation'> = {
   objective: 'logloss',
-  rounds: 400,
-  learningRate: 0.05,
+  rounds: 200,
+  learningRate: 0.1,
   maxDepth: 4,
   minChildWeight: 5,
   subsample: 0.8,
   colsampleByTree: 0.8,
   maxBins: 64,
   lambda: 1,
-  earlyStoppingRounds: 30,
+  earlyStoppingRounds: 15,
 };
 
 /**
