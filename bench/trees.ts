@@ -238,7 +238,7 @@ const rows: string[][] = [
 const shapRows = Math.min(Number(args['shap-rows']), n);
 if (shapRows > 0) {
   // The churn model's settings (src/domain/models/churn/model.ts) on the same rows: depth 4,
-  // η 0.05, 80% rows and columns, 64 bins, up to 400 trees with patience 30.
+  // η 0.1, 80% rows and columns, 64 bins, up to 200 trees with patience 15.
   const churnFit = timed(() =>
     trainGradientBoosting(train.x, train.y, {
       ...CHURN_BOOSTING,

@@ -286,7 +286,7 @@ export class FastTreeShapExplainer {
  * Rows explained together per tree. Large, so that a tree's tables, read at random rows, are
  * fetched once for many rows (the whole model's tables do not fit a core's L2 cache); the batch's
  * cut indices, patterns and contributions are read and written in order. Measured on the churn
- * model (400 depth-4 trees), one thread: 128 → 4096 rows with 8-bit blocks, ≈ 30% less time.
+ * model of the time (400 depth-4 trees), one thread: 128 → 4096 rows with 8-bit blocks, ≈ 30% less time.
  */
 const BATCH = 4096;
 
