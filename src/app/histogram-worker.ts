@@ -27,8 +27,8 @@ function serve(a: HistogramArrays, seen: number): void {
       const nf = ctrl[NF]!;
       for (let q = 0; q < nf; q++) feats[q] = ctrl[FEATS + q]!;
       const f = feats.subarray(0, nf);
-      const { bins, stride, cols, rowIdx, gh } = a;
-      buildHistogram(a.hists, at, bins, stride, cols, rowIdx, ctrl[BEGIN]!, ctrl[END]!, gh, f, 0, nf);
+      const { bins, stride, cols, rowIdx, gh, packed } = a;
+      buildHistogram(a.hists, at, bins, stride, cols, rowIdx, ctrl[BEGIN]!, ctrl[END]!, gh, f, 0, nf, packed);
     }
     Atomics.store(ctrl, DONE, seq);
     Atomics.notify(ctrl, DONE);

@@ -65,10 +65,24 @@ export function startHistogramWorkers(threads = defaultThreads()): ThreadedHisto
       const size = a.stride * HISTOGRAM_FEATURE_STRIDE;
       const at = slot * size;
       const partAt = a.partSlot * size;
-      const { hists, bins, stride, cols, rowIdx, gh } = a;
+      const { hists, bins, stride, cols, rowIdx, gh, packed } = a;
       const mid = histogramHalves(begin, end);
       if (!parallel || mid < 0) {
-        buildNodeHistogram(hists, at, hists, partAt, bins, stride, cols, rowIdx, begin, end, gh, feats);
+        buildNodeHistogram(
+          hists,
+          at,
+          hists,
+          partAt,
+          bins,
+          stride,
+          cols,
+          rowIdx,
+          begin,
+          end,
+          gh,
+          feats,
+          packed,
+        );
         return;
       }
       ctrl[BEGIN] = mid;
@@ -76,7 +90,7 @@ export function startHistogramWorkers(threads = defaultThreads()): ThreadedHisto
       ctrl[NF] = feats.length;
       ctrl.set(feats, FEATS);
       run(OP_BUILD);
-      buildHistogram(hists, at, bins, stride, cols, rowIdx, begin, mid, gh, feats, 0, feats.length);
+      buildHistogram(hists, at, bins, stride, cols, rowIdx, begin, mid, gh, feats, 0, feats.length, packed);
       awaitWorker();
       addHistogram(hists, at, hists, partAt, stride, cols, feats);
     },

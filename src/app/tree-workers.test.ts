@@ -47,6 +47,13 @@ describe('trees on worker threads', () => {
         { objective: 'logloss', rounds: 12, maxDepth: 5, seed: 1 },
         { objective: 'logloss', rounds: 12, maxDepth: 6, goss: { topRate: 0.2, otherRate: 0.1 }, seed: 2 },
         { ...CHURN_BOOSTING, rounds: 12, seed: 3 },
+        {
+          objective: 'logloss',
+          rounds: 12,
+          goss: { topRate: 0.2, otherRate: 0.1 },
+          quantizedGradients: true,
+          seed: 4,
+        },
       ];
       for (const o of settings) {
         const one = trainGradientBoosting(x, y, o);

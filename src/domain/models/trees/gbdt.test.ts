@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { createRandom } from '../../random.js';
 import { rocAuc } from '../evaluate/metrics.js';
 import type { FeatureMatrix } from './feature-matrix.js';
-import { trainGradientBoosting } from './gbdt.js';
+import fc from 'fast-check';
+import { packGradients, quantizationLevels, trainGradientBoosting } from './gbdt.js';
 import { featureImportance, fromJSON, predict, predictRaw, sigmoid, toJSON } from './model.js';
-import { leafCount, treeDepth } from './tree.js';
+import { leafCount, leafIndex, treeDepth } from './tree.js';
 
 function synth(
   rows: number,
@@ -291,5 +292,88 @@ describe('trainGradientBoosting', () => {
     expect(() =>
       trainGradientBoosting(train.x, train.y, { ...base, goss: { topRate: 0.7, otherRate: 0.5 } }),
     ).toThrow(/goss rates/);
+  });
+
+  it('with quantised gradients, ranks as with exact ones and gives each leaf its exact value and cover', () => {
+    const logit = (x: Float64Array): number => 2 * x[0]! * x[1]! - 1.5 * x[2]! + (x[3]! > 0.3 ? 1 : -1);
+    const gen = (x: Float64Array, r: ReturnType<typeof createRandom>): number =>
+      r.chance(sigmoid(logit(x))) ? 1 : 0;
+    const train = synth(8000, 6, 11, gen);
+    const test = synth(4000, 6, 12, gen);
+    const base = { objective: 'logloss' as const, rounds: 60, maxDepth: 4, seed: 5 };
+    const exact = trainGradientBoosting(train.x, train.y, base).model;
+    const quantized = trainGradientBoosting(train.x, train.y, { ...base, quantizedGradients: true }).model;
+    const auc = (m: typeof exact): number => rocAuc(test.y, predict(m, test.x));
+    expect(Math.abs(auc(quantized) - auc(exact))).toBeLessThan(0.01);
+    expect(toJSON(quantized)).not.toEqual(toJSON(exact));
+
+    // One tree: every node's value and cover are the exact sums over the rows it holds.
+    const one = trainGradientBoosting(train.x, train.y, {
+      ...base,
+      rounds: 1,
+      quantizedGradients: true,
+    }).model;
+    const tree = one.trees[0]!;
+    const p0 = sigmoid(one.baseScore);
+    const g = new Float64Array(tree.feature.length);
+    const h = new Float64Array(tree.feature.length);
+    for (let i = 0; i < train.x.rows; i++) {
+      const leaf = leafIndex(tree, train.x.values, i * train.x.cols);
+      g[leaf]! += p0 - train.y[i]!;
+      h[leaf]! += p0 * (1 - p0);
+    }
+    for (let node = tree.feature.length - 1; node >= 0; node--) {
+      if (tree.feature[node]! >= 0) {
+        g[node] = g[tree.left[node]!]! + g[tree.right[node]!]!;
+        h[node] = h[tree.left[node]!]! + h[tree.right[node]!]!;
+      }
+      expect(tree.cover[node]).toBeCloseTo(h[node]!, 9);
+      expect(tree.value[node]).toBeCloseTo((-0.1 * g[node]!) / (h[node]! + 1), 12);
+    }
+    expect(leafCount(tree)).toBeGreaterThan(4);
+  });
+
+  it('packs quantised gradients so that any sum of rows decodes exactly to the sums of their levels', () => {
+    expect(quantizationLevels(1000)).toBe(127);
+    expect(quantizationLevels(640_000)).toBe(104);
+    expect(quantizationLevels(4_000_000)).toBe(16);
+    expect(quantizationLevels(5_000_000)).toBe(0);
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(fc.double({ min: -4, max: 4, noNaN: true }), fc.double({ min: 0, max: 2, noNaN: true })),
+          {
+            minLength: 1,
+            maxLength: 300,
+          },
+        ),
+        fc.integer({ min: 15, max: 127 }),
+        fc.integer(),
+        (rowsGh, levels, salt) => {
+          const n = rowsGh.length;
+          const gh = Float64Array.from(rowsGh.flat());
+          const packed = new Float64Array(n);
+          const rows = Uint32Array.from({ length: n }, (_, i) => i);
+          const scales = packGradients(rows, gh, packed, levels, salt);
+          let sum = 0;
+          let gSum = 0;
+          let hSum = 0;
+          for (let i = 0; i < n; i++) {
+            const gq = Math.floor(packed[i]! / 2 ** 26);
+            const hq = packed[i]! - gq * 2 ** 26;
+            // Each level is the value rounded down or up, within [−L, L] and [0, L].
+            expect(Math.abs(gq * scales.g - gh[2 * i]!)).toBeLessThanOrEqual(scales.g * (1 + 1e-9));
+            expect(Math.abs(hq * scales.h - gh[2 * i + 1]!)).toBeLessThanOrEqual(scales.h * (1 + 1e-9));
+            expect(Math.abs(gq)).toBeLessThanOrEqual(levels);
+            expect(hq >= 0 && hq <= levels).toBe(true);
+            sum += packed[i]!;
+            gSum += gq;
+            hSum += hq;
+          }
+          expect(Math.floor(sum / 2 ** 26)).toBe(gSum);
+          expect(sum - gSum * 2 ** 26).toBe(hSum);
+        },
+      ),
+    );
   });
 });
