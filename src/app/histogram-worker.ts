@@ -7,9 +7,24 @@ import { parentPort, workerData } from 'node:worker_threads';
 import {
   buildHistogram,
   HISTOGRAM_FEATURE_STRIDE,
+  runRowPass,
   type HistogramArrays,
 } from '../domain/models/trees/gbdt.js';
-import { BEGIN, DONE, END, FAILED, FEATS, NF, OP, OP_QUIT, SEQ } from './histogram-job.js';
+import {
+  BEGIN,
+  BEGIN2,
+  DONE,
+  END,
+  END2,
+  FAILED,
+  FEATS,
+  NF,
+  OP,
+  OP_BUILD,
+  OP_PASS,
+  OP_QUIT,
+  SEQ,
+} from './histogram-job.js';
 
 const port = parentPort;
 if (!port) throw new Error('histogram-worker must run in a worker thread');
@@ -23,7 +38,11 @@ function serve(a: HistogramArrays, seen: number): void {
     const seq = Atomics.load(ctrl, SEQ);
     if (seq === seen) continue;
     seen = seq;
-    if (ctrl[OP] !== OP_QUIT) {
+    const op = ctrl[OP]!;
+    if (op >= OP_PASS) {
+      const p = a.passes;
+      runRowPass(p, a.rowIdx, op - OP_PASS, ctrl[BEGIN]!, ctrl[END]!, ctrl[BEGIN2]!, ctrl[END2]!, p.counts);
+    } else if (op === OP_BUILD) {
       const nf = ctrl[NF]!;
       for (let q = 0; q < nf; q++) feats[q] = ctrl[FEATS + q]!;
       const f = feats.subarray(0, nf);

@@ -14,7 +14,21 @@ import {
   type HistogramArrays,
   type HistogramBuilder,
 } from '../domain/models/trees/gbdt.js';
-import { BEGIN, DONE, END, FAILED, FEATS, NF, OP, OP_BUILD, OP_QUIT, SEQ } from './histogram-job.js';
+import {
+  BEGIN,
+  BEGIN2,
+  DONE,
+  END,
+  END2,
+  FAILED,
+  FEATS,
+  NF,
+  OP,
+  OP_BUILD,
+  OP_PASS,
+  OP_QUIT,
+  SEQ,
+} from './histogram-job.js';
 import { defaultThreads, startWorker } from './tree-shap-workers.js';
 
 /** A worker that has not answered a job in this long is taken for dead. */
@@ -94,6 +108,21 @@ export function startHistogramWorkers(threads = defaultThreads()): ThreadedHisto
       awaitWorker();
       addHistogram(hists, at, hists, partAt, stride, cols, feats);
     },
+    ...(parallel
+      ? {
+          startRowPass(pass: number, begin: number, end: number, begin2: number, end2: number) {
+            if (arrays === null) throw new Error('row pass before bind');
+            ctrl[BEGIN] = begin;
+            ctrl[END] = end;
+            ctrl[BEGIN2] = begin2;
+            ctrl[END2] = end2;
+            run(OP_PASS + pass);
+          },
+          joinRowPass() {
+            awaitWorker();
+          },
+        }
+      : {}),
     unbind() {
       if (arrays === null) return;
       arrays = null;

@@ -82,6 +82,13 @@ export interface HistogramBuilder {
   allocate(bytes: number): ArrayBuffer | SharedArrayBuffer;
   bind(arrays: HistogramArrays): void;
   build(slot: number, begin: number, end: number, feats: Int32Array): void;
+  /**
+   * Optional: starts the second half of a row pass on another thread — `gradientPass(passes,
+   * begin, end)` (its result in passes.out[0]) or `treePass(passes, begin, end, begin2, end2, 2)`;
+   * the learner runs the first half meanwhile, then calls `joinRowPass`.
+   */
+  startRowPass?(pass: number, begin: number, end: number, begin2: number, end2: number): void;
+  joinRowPass?(): void;
   /** The training is over (the arrays may be released). */
   unbind(): void;
 }
@@ -103,6 +110,8 @@ export interface HistogramArrays {
   readonly slots: number;
   /** The slot free for a node's second half (never one of the learner's). */
   readonly partSlot: number;
+  /** What the row passes use. */
+  readonly passes: RowPassArrays;
 }
 
 export interface TrainingResult {
@@ -181,15 +190,88 @@ function resolve(o: BoostingOptions): Params {
   return p;
 }
 
-/** Rows to evaluate the loss on, with their bins and running margins. */
-interface EvalSet {
-  /** Column-major bins (`columnMajor`) of the set's matrix. */
+/** Rows to evaluate the loss on, with their column-major bins and running margins. */
+export interface EvalSet {
   readonly columns: Uint8Array;
-  readonly bins: Uint8Array;
+  /** Rows of the matrix `columns` holds (its column length). */
+  readonly columnRows: number;
   readonly rows: Uint32Array;
   readonly labels: Float64Array;
-  readonly weights: Float64Array | undefined;
+  readonly weights: Float64Array | null;
   readonly margin: Float64Array;
+  /** The rows, reordered by each tree's partition, and its scratch. */
+  readonly work: Uint32Array;
+  readonly scratch: Uint32Array;
+}
+
+/** A tree in fixed-size arrays (node count ≤ their length), for a row pass on another thread. */
+export interface PassTree {
+  readonly feature: Int32Array;
+  readonly left: Int32Array;
+  readonly right: Int32Array;
+  readonly defaultLeft: Uint8Array;
+  readonly bin: Uint8Array;
+  readonly value: Float64Array;
+}
+
+/**
+ * What a round's row passes read and write, every array from the builder's `allocate`: the
+ * gradients of the training rows, and the new tree added to the margins of the training rows
+ * it was not grown on (`work`, listed before the pass) and of the validation rows, with their loss.
+ */
+export interface RowPassArrays {
+  readonly objective: Objective;
+  readonly trainRows: Uint32Array;
+  readonly labels: Float64Array;
+  readonly weights: Float64Array | null;
+  readonly margin: Float64Array;
+  readonly gh: Float64Array;
+  readonly columns: Uint8Array;
+  readonly columnRows: number;
+  readonly work: Uint32Array;
+  /** Partition scratch: a pass over rows [b, e) uses [b, e) of it. */
+  readonly scratch: Uint32Array;
+  readonly eval: EvalSet | null;
+  readonly tree: PassTree;
+  /** GOSS: each training row's |g| bucket (by position in trainRows) and the second half's counts. */
+  readonly codes: Uint16Array;
+  readonly counts: Int32Array;
+  /** Quantised gradients: row i's packed levels (`packPass`). */
+  readonly packed: Float64Array | null;
+  /** Parameters of the pass: [scale to a |g| bucket, s_g, s_h, levels, salt]. */
+  readonly params: Float64Array;
+  /**
+   * Results: the gradient pass's largest |g| at 0 (of the second half, from the other thread);
+   * the tree pass's validation weight and loss sums of the first half at 0, 1 and the second at 2, 3.
+   */
+  readonly out: Float64Array;
+}
+
+/** Row pass: gradients and hessians of trainRows[begin, end). */
+export const ROW_PASS_GRADIENTS = 1;
+/** Row pass: the tree in `tree` over work[begin, end) and the validation rows [begin2, end2). */
+export const ROW_PASS_TREE = 2;
+/** Row pass: GOSS buckets of trainRows[begin, end), counted into `counts`. */
+export const ROW_PASS_GOSS_COUNT = 3;
+/** Row pass: packed levels of the sampled rows rowIdx[begin, end) (rowIdx: the histograms' rows). */
+export const ROW_PASS_PACK = 4;
+
+/** Runs a row pass over its range(s); `second` says which half's result slots it writes. */
+export function runRowPass(
+  a: RowPassArrays,
+  rowIdx: Uint32Array,
+  pass: number,
+  begin: number,
+  end: number,
+  begin2: number,
+  end2: number,
+  counts: Int32Array,
+): void {
+  if (pass === ROW_PASS_GRADIENTS) a.out[0] = gradientPass(a, begin, end);
+  else if (pass === ROW_PASS_TREE) treePass(a, begin, end, begin2, end2, 2);
+  else if (pass === ROW_PASS_GOSS_COUNT) gossCountPass(a, begin, end, counts);
+  else if (pass === ROW_PASS_PACK) packPass(a, rowIdx, begin, end);
+  else throw new RangeError(`unknown row pass ${pass}`);
 }
 
 /**
@@ -233,9 +315,25 @@ export function trainGradientBoosting(
   const builder = options.histogramBuilder;
   const alloc = (bytes: number): ArrayBuffer | SharedArrayBuffer =>
     builder !== undefined ? builder.allocate(bytes) : new ArrayBuffer(bytes);
+  // Everything a row pass reads or writes is allocated by the builder (other threads see it).
+  const shared = <T extends Float64Array | Uint32Array | Uint8Array>(a: T): T => {
+    if (builder === undefined) return a;
+    const copy = new (a.constructor as new (b: ArrayBuffer | SharedArrayBuffer) => T)(alloc(a.byteLength));
+    copy.set(a as never);
+    return copy;
+  };
   const bins = binMatrix(data, bounds, stride, new Uint8Array(alloc(data.rows * stride)));
   const baseScore = prior(labels, weights, trainRows, p.objective);
-  const margin = new Float64Array(data.rows).fill(baseScore);
+  const margin = new Float64Array(alloc(8 * data.rows)).fill(baseScore);
+  // Column-major copy of the bins: partitioning rows by a split reads one feature of scattered
+  // rows, which then come from one column (rows bytes, cache-resident) instead of a row each.
+  const columns = columnMajor(
+    bins,
+    data.rows,
+    data.cols,
+    stride,
+    new Uint8Array(alloc(data.rows * data.cols)),
+  );
 
   let evalSet: EvalSet | null = null;
   if (options.validation !== undefined) {
@@ -244,23 +342,36 @@ export function trainGradientBoosting(
     if (v.data.cols !== data.cols)
       throw new RangeError('validation matrix has a different number of columns');
     checkLabels(v.labels, v.weights, v.data.rows, p.objective);
-    const rows = new Uint32Array(v.data.rows);
+    const rows = new Uint32Array(alloc(4 * v.data.rows));
     for (let i = 0; i < rows.length; i++) rows[i] = i;
     const vBins = binMatrix(v.data, bounds, stride);
     evalSet = {
-      columns: columnMajor(vBins, v.data.rows, data.cols, stride),
-      bins: vBins,
+      columns: columnMajor(
+        vBins,
+        v.data.rows,
+        data.cols,
+        stride,
+        new Uint8Array(alloc(v.data.rows * data.cols)),
+      ),
+      columnRows: v.data.rows,
       rows,
-      labels: v.labels,
-      weights: v.weights,
-      margin: new Float64Array(v.data.rows).fill(baseScore),
+      labels: shared(v.labels),
+      weights: v.weights !== undefined ? shared(v.weights) : null,
+      margin: new Float64Array(alloc(8 * v.data.rows)).fill(baseScore),
+      work: new Uint32Array(alloc(4 * v.data.rows)),
+      scratch: new Uint32Array(alloc(4 * v.data.rows)),
     };
-  }
-  // Column-major copy of the bins: partitioning rows by a split reads one feature of scattered
-  // rows, which then come from one column (rows bytes, cache-resident) instead of a row each.
-  const columns = columnMajor(bins, data.rows, data.cols, stride);
-  if (evalSet === null && validRows !== null && validRows.length > 0) {
-    evalSet = { columns, bins, rows: validRows, labels, weights, margin };
+  } else if (validRows !== null && validRows.length > 0) {
+    evalSet = {
+      columns,
+      columnRows: data.rows,
+      rows: shared(validRows),
+      labels: shared(labels),
+      weights: weights !== undefined ? shared(weights) : null,
+      margin,
+      work: new Uint32Array(alloc(4 * validRows.length)),
+      scratch: new Uint32Array(alloc(4 * validRows.length)),
+    };
   }
 
   const levels = p.quantized ? quantizationLevels(trainRows.length) : 0;
@@ -269,6 +380,39 @@ export function trainGradientBoosting(
   const gh = new Float64Array(alloc(16 * data.rows));
   // Every tree's rows are a prefix of this buffer, partitioned in place by node.
   const sampleBuf = new Uint32Array(alloc(4 * trainRows.length));
+  const maxNodes = 2 * p.maxLeaves;
+  const passes: RowPassArrays = {
+    objective: p.objective,
+    trainRows: shared(trainRows),
+    labels: evalSet !== null && evalSet.margin === margin ? evalSet.labels : shared(labels),
+    weights:
+      evalSet !== null && evalSet.margin === margin
+        ? evalSet.weights
+        : weights !== undefined
+          ? shared(weights)
+          : null,
+    margin,
+    gh,
+    columns,
+    columnRows: data.rows,
+    work: new Uint32Array(alloc(4 * trainRows.length)),
+    scratch: new Uint32Array(alloc(4 * trainRows.length)),
+    eval: evalSet,
+    tree: {
+      feature: new Int32Array(alloc(4 * maxNodes)),
+      left: new Int32Array(alloc(4 * maxNodes)),
+      right: new Int32Array(alloc(4 * maxNodes)),
+      defaultLeft: new Uint8Array(alloc(maxNodes)),
+      bin: new Uint8Array(alloc(maxNodes)),
+      value: new Float64Array(alloc(8 * maxNodes)),
+    },
+    codes: new Uint16Array(alloc(2 * (p.goss !== null ? trainRows.length : 0))),
+    counts: new Int32Array(alloc(4 * GOSS_BUCKETS)),
+    packed,
+    params: new Float64Array(alloc(8 * 8)),
+    out: new Float64Array(alloc(8 * 4)),
+  };
+  const split = builder?.startRowPass !== undefined ? builder : undefined;
   if (builder !== undefined) {
     // Live histograms: at most one per leaf, and the one being built.
     const slots = p.maxLeaves + 2;
@@ -283,66 +427,91 @@ export function trainGradientBoosting(
       hists,
       slots,
       partSlot: slots - 1,
+      passes,
     });
     grower.useSlots(hists, slots - 1);
   }
-  const gossCounts = p.goss !== null ? new Int32Array(4096) : null;
-  const gossCodes = p.goss !== null ? new Uint16Array(trainRows.length) : null;
+  const gossCounts = p.goss !== null ? new Int32Array(GOSS_BUCKETS) : null;
   const gossWarmup = Math.ceil(1 / p.eta);
   const inSample = new Uint8Array(data.rows);
-  const work = new Uint32Array(Math.max(trainRows.length, evalSet?.rows.length ?? 0));
-  const workScratch = new Uint32Array(work.length);
   const allFeatures = Int32Array.from({ length: data.cols }, (_, j) => j);
   const trees: RegressionTree[] = [];
   const validationLoss: number[] = [];
   let best = Infinity;
   let bestRounds = 0;
   let stoppedEarly = false;
+  const nTrain = trainRows.length;
+  const nEval = evalSet?.rows.length ?? 0;
 
   try {
     for (let round = 0; round < p.rounds; round++) {
-      const maxGradient = computeGradients(p.objective, trainRows, labels, weights, margin, gh);
-      const rowIdx =
-        gossCounts !== null && round >= gossWarmup
-          ? gossSample(trainRows, p.goss!, gh, maxGradient, treeRandom, sampleBuf, gossCounts, gossCodes!)
-          : sampleRows(trainRows, p.subsample, treeRandom, sampleBuf);
+      // Each row pass is cut in two fixed halves: the second on the builder's other thread, if any.
+      const gMid = nTrain >>> 1;
+      split?.startRowPass!(ROW_PASS_GRADIENTS, gMid, nTrain, 0, 0);
+      let maxGradient = gradientPass(passes, 0, split !== undefined ? gMid : nTrain);
+      if (split !== undefined) {
+        split.joinRowPass!();
+        maxGradient = Math.max(maxGradient, passes.out[0]!);
+      }
+      let rowIdx: Uint32Array;
+      if (gossCounts !== null && round >= gossWarmup) {
+        passes.params[0] = maxGradient > 0 ? (GOSS_BUCKETS - 1) / maxGradient : 0;
+        split?.startRowPass!(ROW_PASS_GOSS_COUNT, gMid, nTrain, 0, 0);
+        gossCounts.fill(0);
+        gossCountPass(passes, 0, split !== undefined ? gMid : nTrain, gossCounts);
+        if (split !== undefined) {
+          split.joinRowPass!();
+          for (let b = 0; b < GOSS_BUCKETS; b++) gossCounts[b]! += passes.counts[b]!;
+        }
+        rowIdx = gossSelect(passes, p.goss!, treeRandom, sampleBuf, gossCounts);
+      } else rowIdx = sampleRows(passes.trainRows, p.subsample, treeRandom, sampleBuf);
       const feats = p.colsample >= 1 ? allFeatures : sampleFeatures(data.cols, p.colsample, treeRandom);
       if (packed !== null) {
         const salt = Math.floor(treeRandom.next() * 2 ** 32);
-        grower.scales = packGradients(rowIdx, gh, packed, levels, salt);
+        grower.scales = gradientScales(rowIdx, gh, levels);
+        const pp = passes.params;
+        pp[1] = grower.scales.g;
+        pp[2] = grower.scales.h;
+        pp[3] = levels;
+        pp[4] = salt;
+        const m = rowIdx.length;
+        const pMid = m >>> 1;
+        split?.startRowPass!(ROW_PASS_PACK, pMid, m, 0, 0);
+        packPass(passes, rowIdx, 0, split !== undefined ? pMid : m);
+        split?.joinRowPass!();
       }
       const { tree, binThreshold, leafRanges } = grower.grow(rowIdx, feats, gh);
       trees.push(tree);
-      // The grown rows sit in rowIdx grouped by leaf; only the rows left out need the tree walked.
+      // The grown rows sit in rowIdx grouped by leaf; only the rows left out need the tree applied.
       for (let q = 0; q < leafRanges.length; q += 3) {
         const v = tree.value[leafRanges[q]!]!;
         for (let k = leafRanges[q + 1]!, end = leafRanges[q + 2]!; k < end; k++) margin[rowIdx[k]!]! += v;
       }
-      if (rowIdx.length < trainRows.length) {
+      let nOut = 0;
+      if (rowIdx.length < nTrain) {
+        const { work } = passes;
         for (let k = 0; k < rowIdx.length; k++) inSample[rowIdx[k]!] = 1;
-        let m = 0;
-        for (let k = 0; k < trainRows.length; k++) {
-          const i = trainRows[k]!;
-          work[m] = i;
-          m += 1 - inSample[i]!;
+        for (let k = 0; k < nTrain; k++) {
+          const i = passes.trainRows[k]!;
+          work[nOut] = i;
+          nOut += 1 - inSample[i]!;
         }
         for (let k = 0; k < rowIdx.length; k++) inSample[rowIdx[k]!] = 0;
-        addTreePartitioned(tree, binThreshold, columns, data.rows, work, m, workScratch, margin);
+      }
+      if (nOut > 0 || nEval > 0) {
+        setPassTree(passes.tree, tree, binThreshold);
+        const oMid = nOut >>> 1;
+        const eMid = nEval >>> 1;
+        split?.startRowPass!(ROW_PASS_TREE, oMid, nOut, eMid, nEval);
+        treePass(passes, 0, oMid, 0, eMid, 0);
+        if (split !== undefined) split.joinRowPass!();
+        else treePass(passes, oMid, nOut, eMid, nEval, 2);
       }
       if (evalSet !== null) {
-        work.set(evalSet.rows);
-        const vr = evalSet.margin === margin ? data.rows : evalSet.labels.length;
-        addTreePartitioned(
-          tree,
-          binThreshold,
-          evalSet.columns,
-          vr,
-          work,
-          evalSet.rows.length,
-          workScratch,
-          evalSet.margin,
-        );
-        const loss = evalLoss(p.objective, evalSet);
+        const out = passes.out;
+        const sw = out[0]! + out[2]!;
+        const sl = out[1]! + out[3]!;
+        const loss = sw === 0 ? 0 : p.objective === 'logloss' ? sl / sw : Math.sqrt(sl / sw);
         validationLoss.push(loss);
         if (loss < best) {
           best = loss;
@@ -410,22 +579,17 @@ function prior(
   return Math.log(q / (1 - q));
 }
 
-/** g and h of every row at 2i, 2i + 1; returns the largest |g|. */
-function computeGradients(
-  objective: Objective,
-  rows: Uint32Array,
-  labels: Float64Array,
-  weights: Float64Array | undefined,
-  margin: Float64Array,
-  gh: Float64Array,
-): number {
+/** g and h of rows trainRows[begin, end) at 2i, 2i + 1 of `gh`; returns their largest |g|. */
+export function gradientPass(a: RowPassArrays, begin: number, end: number): number {
+  const { trainRows: rows, labels, weights, margin, gh } = a;
+  const logloss = a.objective === 'logloss';
   let max = 0;
-  for (let k = 0; k < rows.length; k++) {
+  for (let k = begin; k < end; k++) {
     const i = rows[k]!;
-    const w = weights === undefined ? 1 : weights[i]!;
+    const w = weights === null ? 1 : weights[i]!;
     const y = labels[i]!;
     let g: number;
-    if (objective === 'logloss') {
+    if (logloss) {
       const pr = sigmoid(margin[i]!);
       g = (pr - y) * w;
       gh[2 * i + 1] = Math.max(pr * (1 - pr), 1e-16) * w;
@@ -434,8 +598,8 @@ function computeGradients(
       gh[2 * i + 1] = w;
     }
     gh[2 * i] = g;
-    const a = Math.abs(g);
-    if (a > max) max = a;
+    const abs = Math.abs(g);
+    if (abs > max) max = abs;
   }
   return max;
 }
@@ -465,6 +629,13 @@ export function packGradients(
   levels: number,
   salt: number,
 ): { g: number; h: number } {
+  const scales = gradientScales(rows, gh, levels);
+  packLevels(rows, 0, rows.length, gh, packed, levels, salt, scales.g, scales.h);
+  return scales;
+}
+
+/** The scales s_g, s_h of the rows' levels: their largest |g| and h over L. */
+function gradientScales(rows: Uint32Array, gh: Float64Array, levels: number): { g: number; h: number } {
   let gMax = 0;
   let hMax = 0;
   for (let k = 0; k < rows.length; k++) {
@@ -473,11 +644,29 @@ export function packGradients(
     hMax = Math.max(hMax, gh[2 * i + 1]!);
   }
   // (A scale that would underflow, or make 1/scale overflow, is taken as 1.)
-  const gs = gMax > 1e-300 ? gMax / levels : 1;
-  const hs = hMax > 1e-300 ? hMax / levels : 1;
+  return { g: gMax > 1e-300 ? gMax / levels : 1, h: hMax > 1e-300 ? hMax / levels : 1 };
+}
+
+/** The pack pass over rowIdx[begin, end), with the scales, levels and salt in `params`. */
+function packPass(a: RowPassArrays, rowIdx: Uint32Array, begin: number, end: number): void {
+  const pp = a.params;
+  packLevels(rowIdx, begin, end, a.gh, a.packed!, pp[3]!, pp[4]!, pp[1]!, pp[2]!);
+}
+
+function packLevels(
+  rows: Uint32Array,
+  begin: number,
+  end: number,
+  gh: Float64Array,
+  packed: Float64Array,
+  levels: number,
+  salt: number,
+  gs: number,
+  hs: number,
+): void {
   const ig = 1 / gs;
   const ih = 1 / hs;
-  for (let k = 0; k < rows.length; k++) {
+  for (let k = begin; k < end; k++) {
     const i = rows[k]!;
     // Two uniform draws from a 32-bit mix of (row, salt).
     let z = Math.imul(i ^ salt, 0x9e3779b1);
@@ -493,7 +682,6 @@ export function packGradients(
     const hq = Math.min(levels, Math.max(0, Math.floor(gh[2 * i + 1]! * ih + u2)));
     packed[i] = gq * PACK + hq;
   }
-  return { g: gs, h: hs };
 }
 
 /** A packed sum's g-level total (the h-level total is `v − g · 2^26`). */
@@ -511,33 +699,38 @@ function sampleRows(rows: Uint32Array, rate: number, random: Random, buf: Uint32
   return buf.subarray(0, n);
 }
 
+/** Buckets of the |g| histogram GOSS finds its threshold in. */
+const GOSS_BUCKETS = 4096;
+
+/** GOSS, first part: each row's |g| bucket (params[0] = buckets per unit of |g|), counted. */
+function gossCountPass(a: RowPassArrays, begin: number, end: number, counts: Int32Array): void {
+  const { trainRows: rows, gh, codes } = a;
+  const scaleToBucket = a.params[0]!;
+  counts.fill(0);
+  for (let k = begin; k < end; k++) {
+    const c = Math.floor(Math.abs(gh[2 * rows[k]!]!) * scaleToBucket);
+    codes[k] = c;
+    counts[c]!++;
+  }
+}
+
 /**
  * GOSS: the rows with |g| at or above a threshold that at least topRate·n rows reach (the lower
  * edge of the 4,096-bucket histogram of |g| where the count from the top first gets there), plus
  * each other row with probability otherRate/(1 − topRate), its g and h scaled by
  * (1 − topRate)/otherRate.
  */
-function gossSample(
-  rows: Uint32Array,
+function gossSelect(
+  a: RowPassArrays,
   rates: { readonly topRate: number; readonly otherRate: number },
-  gh: Float64Array,
-  max: number,
   random: Random,
   buf: Uint32Array,
   counts: Int32Array,
-  codes: Uint16Array,
 ): Uint32Array {
+  const { trainRows: rows, gh, codes } = a;
   const n = rows.length;
   const topN = Math.max(1, Math.floor(rates.topRate * n));
-  const buckets = counts.length;
-  const scaleToBucket = max > 0 ? (buckets - 1) / max : 0;
-  counts.fill(0);
-  for (let k = 0; k < n; k++) {
-    const c = Math.floor(Math.abs(gh[2 * rows[k]!]!) * scaleToBucket);
-    codes[k] = c;
-    counts[c]!++;
-  }
-  let bucket = buckets - 1;
+  let bucket = GOSS_BUCKETS - 1;
   for (let seen = counts[bucket]!; seen < topN && bucket > 0;) seen += counts[--bucket]!;
   const keep = rates.otherRate / (1 - rates.topRate);
   const scale = (1 - rates.topRate) / rates.otherRate;
@@ -574,32 +767,83 @@ function sampleFeatures(cols: number, rate: number, random: Random): Int32Array 
 }
 
 /** The bins of `rows` rows in column-major order: feature f of row i at f·rows + i. */
-function columnMajor(bins: Uint8Array, rows: number, cols: number, stride: number): Uint8Array {
-  const columns = new Uint8Array(rows * cols);
+function columnMajor(
+  bins: Uint8Array,
+  rows: number,
+  cols: number,
+  stride: number,
+  out: Uint8Array,
+): Uint8Array {
   for (let i = 0; i < rows; i++)
-    for (let f = 0, o = i * stride; f < cols; f++) columns[f * rows + i] = bins[o + f]!;
-  return columns;
+    for (let f = 0, o = i * stride; f < cols; f++) out[f * rows + i] = bins[o + f]!;
+  return out;
+}
+
+function setPassTree(t: PassTree, tree: RegressionTree, binThreshold: Uint8Array): void {
+  t.feature.set(tree.feature);
+  t.left.set(tree.left);
+  t.right.set(tree.right);
+  t.defaultLeft.set(tree.defaultLeft);
+  t.bin.set(binThreshold);
+  t.value.set(tree.value);
 }
 
 /**
- * margin[i] += the tree's value for each row i of rows[0, n), found as the grower found its own
- * rows' leaves: the rows are partitioned node by node (reordering `rows`), reading one
- * column-major feature per split — a sequential pass per level instead of a walk per row.
+ * The tree pass over work[begin, end) and the validation rows [begin2, end2) (their loss sums
+ * written to out[at], out[at + 1]).
+ */
+export function treePass(
+  a: RowPassArrays,
+  begin: number,
+  end: number,
+  begin2: number,
+  end2: number,
+  at: number,
+): void {
+  if (end > begin)
+    addTreePartitioned(a.tree, a.columns, a.columnRows, a.work, begin, end, a.scratch, a.margin);
+  const e = a.eval;
+  if (e === null) return;
+  const { rows, work, weights, margin, labels } = e;
+  work.set(rows.subarray(begin2, end2), begin2);
+  if (end2 > begin2)
+    addTreePartitioned(a.tree, e.columns, e.columnRows, work, begin2, end2, e.scratch, margin);
+  let sw = 0;
+  let sl = 0;
+  for (let k = begin2; k < end2; k++) {
+    const i = rows[k]!;
+    const w = weights === null ? 1 : weights[i]!;
+    const z = margin[i]!;
+    const y = labels[i]!;
+    // logloss from the margin: softplus(z) − y·z, stable for large |z|.
+    const l =
+      a.objective === 'logloss' ? Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z))) - y * z : (z - y) ** 2;
+    sw += w;
+    sl += w * l;
+  }
+  a.out[at] = sw;
+  a.out[at + 1] = sl;
+}
+
+/**
+ * margin[i] += the tree's value for each row i of rows[begin, end), found as the grower found its
+ * own rows' leaves: the rows are partitioned node by node (reordering them, scratch[begin, end)
+ * the other side), reading one column-major feature per split — a pass per level, no walk per row.
  */
 function addTreePartitioned(
-  tree: RegressionTree,
-  binThreshold: Uint8Array,
+  tree: PassTree,
   columns: Uint8Array,
   columnRows: number,
   rows: Uint32Array,
-  n: number,
+  begin0: number,
+  end0: number,
   scratch: Uint32Array,
   margin: Float64Array,
 ): void {
-  const { feature, defaultLeft, left, right, value } = tree;
+  const { feature, defaultLeft, left, right, value, bin: binThreshold } = tree;
   const side = new Uint8Array(256);
   // A stack of (node, begin, end).
-  const stack: number[] = [0, 0, n];
+  const stack: number[] = [0, begin0, end0];
   while (stack.length > 0) {
     const end = stack.pop()!;
     const begin = stack.pop()!;
@@ -616,7 +860,7 @@ function addTreePartitioned(
     for (let b = 0; b < 256; b++) side[b] = b <= bin ? 1 : 0;
     side[MISSING_BIN] = defaultLeft[node] === 1 ? 1 : 0;
     let nl = begin;
-    let nr = 0;
+    let nr = begin;
     for (let k = begin; k < end; k++) {
       const i = rows[k]!;
       const goLeft = side[column[i]!]!;
@@ -625,27 +869,9 @@ function addTreePartitioned(
       nl += goLeft;
       nr += 1 - goLeft;
     }
-    rows.set(scratch.subarray(0, nr), nl);
+    rows.set(scratch.subarray(begin, nr), nl);
     stack.push(left[node]!, begin, nl, right[node]!, nl, end);
   }
-}
-
-function evalLoss(objective: Objective, s: EvalSet): number {
-  let sw = 0;
-  let sl = 0;
-  for (let k = 0; k < s.rows.length; k++) {
-    const i = s.rows[k]!;
-    const w = s.weights === undefined ? 1 : s.weights[i]!;
-    const z = s.margin[i]!;
-    const y = s.labels[i]!;
-    // logloss from the margin: softplus(z) − y·z, stable for large |z|.
-    const l =
-      objective === 'logloss' ? Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z))) - y * z : (z - y) ** 2;
-    sw += w;
-    sl += w * l;
-  }
-  if (sw === 0) return 0;
-  return objective === 'logloss' ? sl / sw : Math.sqrt(sl / sw);
 }
 
 /** parent −= child over the given features' histograms (the subtraction trick). */
@@ -767,7 +993,7 @@ export function buildHistogram(
 }
 
 /** A node with at least twice this many rows has its histogram built in two halves. */
-export const HISTOGRAM_HALF_ROWS = 4096;
+export const HISTOGRAM_HALF_ROWS = 2048;
 
 /** Where a node's rows [begin, end) are cut in two for its histogram, or -1 when they are not. */
 export function histogramHalves(begin: number, end: number): number {
