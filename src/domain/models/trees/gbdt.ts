@@ -43,10 +43,11 @@ export interface BoostingOptions {
   /**
    * Quantised training (Shi et al. 2022, "Quantized Training of Gradient Boosting Decision
    * Trees"; LightGBM `use_quantized_grad`): each tree's histograms sum gradients and hessians
-   * rounded stochastically to at most 127 levels (fewer above 528,000 training rows, so that a
-   * node's sums stay exact integers), both packed in one number per row — one add per row and
-   * feature instead of two. Splits are chosen on those sums; every node's value and cover are
-   * then computed from the exact gradients of its rows. Off above 4.4 million rows. Default off.
+   * rounded stochastically to integer levels, as many as keep any node's sums exact integers
+   * (2^26 / the tree's rows: 349 per sign for 192,000 rows), both packed in one number per row —
+   * one add per row and feature instead of two, and the same sums in any order. Splits are chosen
+   * on those sums; every node's value and cover are then computed from the exact gradients of its
+   * rows. A tree of more than 4.4 million rows is grown unquantised. Default off.
    */
   readonly quantizedGradients?: boolean;
   /** Per-row sample weights (default all 1). */
@@ -374,8 +375,8 @@ export function trainGradientBoosting(
     };
   }
 
-  const levels = p.quantized ? quantizationLevels(trainRows.length) : 0;
-  const packed = levels > 0 ? new Float64Array(alloc(8 * data.rows)) : null;
+  const quantized = p.quantized && quantizationLevels(trainRows.length) > 0;
+  const packed = quantized ? new Float64Array(alloc(8 * data.rows)) : null;
   const grower = new TreeGrower(bins, columns, data.cols, stride, bounds, p, data.rows, builder, packed);
   const gh = new Float64Array(alloc(16 * data.rows));
   // Every tree's rows are a prefix of this buffer, partitioned in place by node.
@@ -467,6 +468,9 @@ export function trainGradientBoosting(
       } else rowIdx = sampleRows(passes.trainRows, p.subsample, treeRandom, sampleBuf);
       const feats = p.colsample >= 1 ? allFeatures : sampleFeatures(data.cols, p.colsample, treeRandom);
       if (packed !== null) {
+        // As many levels as this tree's rows allow (each node's sums stay exact; ≥ 15, as the
+        // training's rows allowed that).
+        const levels = quantizationLevels(rowIdx.length);
         const salt = Math.floor(treeRandom.next() * 2 ** 32);
         grower.scales = gradientScales(rowIdx, gh, levels);
         const pp = passes.params;
@@ -606,14 +610,15 @@ export function gradientPass(a: RowPassArrays, begin: number, end: number): numb
 
 /** 2^26: a row's packed value is g-level · 2^26 + h-level. */
 const PACK = 67_108_864;
+const MAX_LEVELS = 32_767;
 
 /**
- * Levels per sign for quantised gradients over `rows` training rows: at most 127, and few enough
- * that any node's sum of h-levels stays below 2^26 (and of g-levels times 2^26 below 2^53), so
- * packed sums are exact integers; 0 (quantisation off) when fewer than 15 levels would be left.
+ * Levels per sign for quantised gradients over a tree of `rows` rows: at most 32,767, and few
+ * enough that any node's sum of h-levels stays below 2^26 (and of g-levels times 2^26 below
+ * 2^53), so packed sums are exact integers; 0 (not quantised) when fewer than 15 would be left.
  */
 export function quantizationLevels(rows: number): number {
-  const levels = Math.min(127, Math.floor((PACK - 1) / Math.max(rows, 1)));
+  const levels = Math.min(MAX_LEVELS, Math.floor((PACK - 1) / Math.max(rows, 1)));
   return levels >= 15 ? levels : 0;
 }
 
