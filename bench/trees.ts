@@ -3,7 +3,8 @@
  * (TreeSHAP) on a seeded synthetic binary problem, or on a CSV (`label,f0,…`).
  *
  *   npx tsx bench/trees.ts [--rows N] [--cols C] [--csv FILE] [--write-csv FILE] [--shap-rows N]
- *                          [--rounds R] [--subsample S] [--colsample C] [--seed K] [--threads T]
+ *                          [--rounds R] [--subsample S] [--colsample C] [--goss TOP,OTHER] [--quantized]
+ *                          [--seed K] [--threads T]
  *
  * `--threads` (default: the machine's cores, at most 8) builds histograms and explains rows on
  * that many threads (src/app/histogram-workers.ts, src/app/tree-shap-workers.ts); the models and
@@ -53,6 +54,7 @@ const { values: args } = parseArgs({
     subsample: { type: 'string', default: '1' },
     colsample: { type: 'string', default: '1' },
     goss: { type: 'string' },
+    quantized: { type: 'boolean', default: false },
     seed: { type: 'string', default: '42' },
     threads: { type: 'string', default: String(defaultThreads()) },
   },
@@ -198,6 +200,7 @@ const fit = timed(() =>
     subsample: Number(args.subsample),
     colsampleByTree: Number(args.colsample),
     ...(args.goss !== undefined ? { goss: gossRates(args.goss) } : {}),
+    quantizedGradients: args.quantized,
     validation: { data: valid.x, labels: valid.y },
     earlyStoppingRounds: 20,
     seed,
@@ -218,7 +221,7 @@ const rows: string[][] = [
     '',
   ],
   [
-    `train (${result.bestRounds} trees kept of ${result.validationLoss.length}, depth 6, validation + early stopping)`,
+    `train (${result.bestRounds} trees kept of ${result.validationLoss.length}, depth 6${args.goss !== undefined ? `, GOSS ${args.goss}` : ''}${args.quantized ? ', quantised gradients' : ''}, validation + early stopping)`,
     String(train.x.rows),
     '',
     fit.wall.toFixed(2),

@@ -45,7 +45,7 @@ export interface ThreadedHistogramBuilder extends HistogramBuilder {
 export function startHistogramWorkers(threads = defaultThreads()): ThreadedHistogramBuilder {
   const parallel = threads >= 2;
   const ctrl = new Int32Array(new SharedArrayBuffer(4 * (FEATS + 4096)));
-  const worker: Worker | null = parallel ? startWorker('histogram-worker', { ctrl }) : null;
+  const worker: Worker | null = parallel ? startWorker('histogram-worker', { ctrl, failedAt: FAILED }) : null;
   worker?.unref();
   let seq = 0;
   let arrays: HistogramArrays | null = null;

@@ -19,7 +19,11 @@ const { workerData } = require('node:worker_threads');
 (async () => {
   if (workerData.tsx) (await import(workerData.tsx)).register();
   await import(workerData.entry);
-})().catch((e) => { setImmediate(() => { throw e; }); });
+})().catch((e) => {
+  // A worker that waits on a shared control block is told the load failed (it cannot hear events).
+  if (workerData.ctrl && workerData.failedAt !== undefined) Atomics.store(workerData.ctrl, workerData.failedAt, 1);
+  setImmediate(() => { throw e; });
+});
 `;
 
 /** A worker module next to this one, and tsx's ESM `register` API when running from source. */

@@ -230,6 +230,8 @@ export interface RowPassArrays {
   readonly columns: Uint8Array;
   readonly columnRows: number;
   readonly work: Uint32Array;
+  /** 1 where the training row at that position of trainRows is one the tree is grown on. */
+  readonly grown: Uint8Array;
   /** Partition scratch: a pass over rows [b, e) uses [b, e) of it. */
   readonly scratch: Uint32Array;
   readonly eval: EvalSet | null;
@@ -250,7 +252,7 @@ export interface RowPassArrays {
 
 /** Row pass: gradients and hessians of trainRows[begin, end). */
 export const ROW_PASS_GRADIENTS = 1;
-/** Row pass: the tree in `tree` over work[begin, end) and the validation rows [begin2, end2). */
+/** Row pass: the tree in `tree` over the training rows left out at positions [begin, end) and the validation rows [begin2, end2). */
 export const ROW_PASS_TREE = 2;
 /** Row pass: GOSS buckets of trainRows[begin, end), counted into `counts`. */
 export const ROW_PASS_GOSS_COUNT = 3;
@@ -397,6 +399,7 @@ export function trainGradientBoosting(
     columns,
     columnRows: data.rows,
     work: new Uint32Array(alloc(4 * trainRows.length)),
+    grown: new Uint8Array(alloc(trainRows.length)),
     scratch: new Uint32Array(alloc(4 * trainRows.length)),
     eval: evalSet,
     tree: {
@@ -434,7 +437,6 @@ export function trainGradientBoosting(
   }
   const gossCounts = p.goss !== null ? new Int32Array(GOSS_BUCKETS) : null;
   const gossWarmup = Math.ceil(1 / p.eta);
-  const inSample = new Uint8Array(data.rows);
   const allFeatures = Int32Array.from({ length: data.cols }, (_, j) => j);
   const trees: RegressionTree[] = [];
   const validationLoss: number[] = [];
@@ -465,7 +467,7 @@ export function trainGradientBoosting(
           for (let b = 0; b < GOSS_BUCKETS; b++) gossCounts[b]! += passes.counts[b]!;
         }
         rowIdx = gossSelect(passes, p.goss!, treeRandom, sampleBuf, gossCounts);
-      } else rowIdx = sampleRows(passes.trainRows, p.subsample, treeRandom, sampleBuf);
+      } else rowIdx = sampleRows(passes, p.subsample, treeRandom, sampleBuf);
       const feats = p.colsample >= 1 ? allFeatures : sampleFeatures(data.cols, p.colsample, treeRandom);
       if (packed !== null) {
         // As many levels as this tree's rows allow (each node's sums stay exact; ≥ 15, as the
@@ -491,17 +493,8 @@ export function trainGradientBoosting(
         const v = tree.value[leafRanges[q]!]!;
         for (let k = leafRanges[q + 1]!, end = leafRanges[q + 2]!; k < end; k++) margin[rowIdx[k]!]! += v;
       }
-      let nOut = 0;
-      if (rowIdx.length < nTrain) {
-        const { work } = passes;
-        for (let k = 0; k < rowIdx.length; k++) inSample[rowIdx[k]!] = 1;
-        for (let k = 0; k < nTrain; k++) {
-          const i = passes.trainRows[k]!;
-          work[nOut] = i;
-          nOut += 1 - inSample[i]!;
-        }
-        for (let k = 0; k < rowIdx.length; k++) inSample[rowIdx[k]!] = 0;
-      }
+      // The training rows left out (passes.grown[k] = 0) are listed by each half of the pass.
+      const nOut = rowIdx.length < nTrain ? nTrain : 0;
       if (nOut > 0 || nEval > 0) {
         setPassTree(passes.tree, tree, binThreshold);
         const oMid = nOut >>> 1;
@@ -694,13 +687,19 @@ function packedG(v: number): number {
   return Math.floor(v / PACK);
 }
 
-function sampleRows(rows: Uint32Array, rate: number, random: Random, buf: Uint32Array): Uint32Array {
+function sampleRows(a: RowPassArrays, rate: number, random: Random, buf: Uint32Array): Uint32Array {
+  const { trainRows: rows, grown } = a;
   if (rate >= 1) {
     buf.set(rows);
     return buf;
   }
   let n = 0;
-  for (let k = 0; k < rows.length; k++) if (random.next() < rate) buf[n++] = rows[k]!;
+  for (let k = 0; k < rows.length; k++) {
+    const take = random.next() < rate ? 1 : 0;
+    grown[k] = take;
+    buf[n] = rows[k]!;
+    n += take;
+  }
   return buf.subarray(0, n);
 }
 
@@ -744,15 +743,21 @@ function gossSelect(
   const logMiss = Math.log1p(-keep);
   const gap = (): number => (keep >= 1 ? 0 : Math.floor(Math.log(1 - random.next()) / logMiss));
   let skip = gap();
+  const grown = a.grown;
   let m = 0;
   for (let k = 0; k < n; k++) {
     const i = rows[k]!;
-    if (codes[k]! >= bucket) buf[m++] = i;
-    else if (skip > 0) skip--;
-    else {
+    if (codes[k]! >= bucket) {
+      buf[m++] = i;
+      grown[k] = 1;
+    } else if (skip > 0) {
+      skip--;
+      grown[k] = 0;
+    } else {
       gh[2 * i]! *= scale;
       gh[2 * i + 1]! *= scale;
       buf[m++] = i;
+      grown[k] = 1;
       skip = gap();
     }
   }
@@ -794,8 +799,8 @@ function setPassTree(t: PassTree, tree: RegressionTree, binThreshold: Uint8Array
 }
 
 /**
- * The tree pass over work[begin, end) and the validation rows [begin2, end2) (their loss sums
- * written to out[at], out[at + 1]).
+ * The tree pass over the training rows at positions [begin, end) that the tree was not grown on
+ * (`grown`) and the validation rows [begin2, end2) (their loss sums written to out[at], out[at + 1]).
  */
 export function treePass(
   a: RowPassArrays,
@@ -805,8 +810,15 @@ export function treePass(
   end2: number,
   at: number,
 ): void {
-  if (end > begin)
-    addTreePartitioned(a.tree, a.columns, a.columnRows, a.work, begin, end, a.scratch, a.margin);
+  if (end > begin) {
+    const { trainRows, grown, work } = a;
+    let m = begin;
+    for (let k = begin; k < end; k++) {
+      work[m] = trainRows[k]!;
+      m += 1 - grown[k]!;
+    }
+    addTreePartitioned(a.tree, a.columns, a.columnRows, work, begin, m, a.scratch, a.margin);
+  }
   const e = a.eval;
   if (e === null) return;
   const { rows, work, weights, margin, labels } = e;
