@@ -239,6 +239,8 @@ export interface RowPassArrays {
   /** GOSS: each training row's |g| bucket (by position in trainRows) and the second half's counts. */
   readonly codes: Uint16Array;
   readonly counts: Int32Array;
+  /** GOSS: the second half's rows, from the other thread. */
+  readonly selected: Uint32Array;
   /** Quantised gradients: row i's packed levels (`packPass`). */
   readonly packed: Float64Array | null;
   /** Parameters of the pass: [scale to a |g| bucket, s_g, s_h, levels, salt]. */
@@ -256,6 +258,8 @@ export const ROW_PASS_GRADIENTS = 1;
 export const ROW_PASS_TREE = 2;
 /** Row pass: GOSS buckets of trainRows[begin, end), counted into `counts`. */
 export const ROW_PASS_GOSS_COUNT = 3;
+/** Row pass: GOSS's rows of trainRows[begin, end), into `selected` (their count in out[4]). */
+export const ROW_PASS_GOSS_SELECT = 5;
 /** Row pass: packed levels of the sampled rows rowIdx[begin, end) (rowIdx: the histograms' rows). */
 export const ROW_PASS_PACK = 4;
 
@@ -274,6 +278,8 @@ export function runRowPass(
   else if (pass === ROW_PASS_TREE) treePass(a, begin, end, begin2, end2, 2);
   else if (pass === ROW_PASS_GOSS_COUNT) gossCountPass(a, begin, end, counts);
   else if (pass === ROW_PASS_PACK) packPass(a, rowIdx, begin, end);
+  else if (pass === ROW_PASS_GOSS_SELECT)
+    a.out[4] = gossSelectPass(a, begin, end, a.params[8]!, a.selected, 0);
   else throw new RangeError(`unknown row pass ${pass}`);
 }
 
@@ -384,6 +390,7 @@ export function trainGradientBoosting(
   // Every tree's rows are a prefix of this buffer, partitioned in place by node.
   const sampleBuf = new Uint32Array(alloc(4 * trainRows.length));
   const maxNodes = 2 * p.maxLeaves;
+  const split0 = builder?.startRowPass !== undefined;
   const passes: RowPassArrays = {
     objective: p.objective,
     trainRows: shared(trainRows),
@@ -412,11 +419,12 @@ export function trainGradientBoosting(
     },
     codes: new Uint16Array(alloc(2 * (p.goss !== null ? trainRows.length : 0))),
     counts: new Int32Array(alloc(4 * GOSS_BUCKETS)),
+    selected: new Uint32Array(alloc(4 * (p.goss !== null && split0 ? trainRows.length : 0))),
     packed,
-    params: new Float64Array(alloc(8 * 8)),
-    out: new Float64Array(alloc(8 * 4)),
+    params: new Float64Array(alloc(8 * 16)),
+    out: new Float64Array(alloc(8 * 8)),
   };
-  const split = builder?.startRowPass !== undefined ? builder : undefined;
+  const split = split0 ? builder : undefined;
   if (builder !== undefined) {
     // Live histograms: at most one per leaf, and the one being built.
     const slots = p.maxLeaves + 2;
@@ -466,7 +474,20 @@ export function trainGradientBoosting(
           split.joinRowPass!();
           for (let b = 0; b < GOSS_BUCKETS; b++) gossCounts[b]! += passes.counts[b]!;
         }
-        rowIdx = gossSelect(passes, p.goss!, treeRandom, sampleBuf, gossCounts);
+        // Each half draws its rows from its own stream, so the sample is the same on 1 or 2 threads.
+        gossSelect(passes, p.goss!, gossCounts);
+        const seedA = Math.floor(treeRandom.next() * 2 ** 32);
+        const seedB = Math.floor(treeRandom.next() * 2 ** 32);
+        passes.params[8] = seedB;
+        split?.startRowPass!(ROW_PASS_GOSS_SELECT, gMid, nTrain, 0, 0);
+        const mA = gossSelectPass(passes, 0, gMid, seedA, sampleBuf, 0);
+        let mB: number;
+        if (split !== undefined) {
+          split.joinRowPass!();
+          mB = passes.out[4]!;
+          sampleBuf.set(passes.selected.subarray(0, mB), mA);
+        } else mB = gossSelectPass(passes, gMid, nTrain, seedB, sampleBuf, mA);
+        rowIdx = sampleBuf.subarray(0, mA + mB);
       } else rowIdx = sampleRows(passes, p.subsample, treeRandom, sampleBuf);
       const feats = p.colsample >= 1 ? allFeatures : sampleFeatures(data.cols, p.colsample, treeRandom);
       if (packed !== null) {
@@ -719,33 +740,51 @@ function gossCountPass(a: RowPassArrays, begin: number, end: number, counts: Int
 }
 
 /**
- * GOSS: the rows with |g| at or above a threshold that at least topRate·n rows reach (the lower
- * edge of the 4,096-bucket histogram of |g| where the count from the top first gets there), plus
- * each other row with probability otherRate/(1 − topRate), its g and h scaled by
- * (1 − topRate)/otherRate.
+ * GOSS (Ke et al. 2017): a tree grows on the rows with |g| at or above a threshold that at least
+ * topRate·n rows reach (the lower edge of the 4,096-bucket histogram of |g| where the count from
+ * the top first gets there), plus each other row with probability otherRate/(1 − topRate), its g
+ * and h scaled by (1 − topRate)/otherRate. This sets the threshold and the rates in `params` for
+ * `gossSelectPass`.
  */
 function gossSelect(
   a: RowPassArrays,
   rates: { readonly topRate: number; readonly otherRate: number },
-  random: Random,
-  buf: Uint32Array,
   counts: Int32Array,
-): Uint32Array {
-  const { trainRows: rows, gh, codes } = a;
-  const n = rows.length;
+): void {
+  const n = a.trainRows.length;
   const topN = Math.max(1, Math.floor(rates.topRate * n));
   let bucket = GOSS_BUCKETS - 1;
   for (let seen = counts[bucket]!; seen < topN && bucket > 0;) seen += counts[--bucket]!;
-  const keep = rates.otherRate / (1 - rates.topRate);
-  const scale = (1 - rates.topRate) / rates.otherRate;
+  a.params[5] = bucket;
+  a.params[6] = rates.otherRate / (1 - rates.topRate);
+  a.params[7] = (1 - rates.topRate) / rates.otherRate;
+}
+
+/**
+ * GOSS, second part, over trainRows[begin, end): the rows at or above the threshold bucket
+ * (params[5]), and each other row with probability params[6], its g and h scaled by params[7],
+ * drawn from a stream seeded with `seed`; writes them to buf from `at` and returns how many.
+ */
+function gossSelectPass(
+  a: RowPassArrays,
+  begin: number,
+  end: number,
+  seed: number,
+  buf: Uint32Array,
+  at: number,
+): number {
+  const { trainRows: rows, gh, codes, grown, params } = a;
+  const bucket = params[5]!;
+  const keep = params[6]!;
+  const scale = params[7]!;
+  const random = createRandom(seed);
   // Each other row is kept with probability `keep`: the number of other rows passed over before
   // the next kept one is geometric, drawn once per kept row instead of a draw per row.
   const logMiss = Math.log1p(-keep);
   const gap = (): number => (keep >= 1 ? 0 : Math.floor(Math.log(1 - random.next()) / logMiss));
   let skip = gap();
-  const grown = a.grown;
-  let m = 0;
-  for (let k = 0; k < n; k++) {
+  let m = at;
+  for (let k = begin; k < end; k++) {
     const i = rows[k]!;
     if (codes[k]! >= bucket) {
       buf[m++] = i;
@@ -761,7 +800,7 @@ function gossSelect(
       skip = gap();
     }
   }
-  return buf.subarray(0, m);
+  return m - at;
 }
 
 function sampleFeatures(cols: number, rate: number, random: Random): Int32Array {
