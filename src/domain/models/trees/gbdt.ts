@@ -882,6 +882,40 @@ export function treePass(
 }
 
 /**
+ * Stable partition of rows[begin, end) by a split (bins ≤ `bin` left, missing to the default
+ * side), reading the split feature's `column`: left rows stay from `begin`, right ones follow,
+ * each side in its old order; scratch[begin, end) holds the right side meanwhile. Returns where
+ * the right side starts.
+ */
+function partitionRows(
+  rows: Uint32Array,
+  begin: number,
+  end: number,
+  column: Uint8Array,
+  bin: number,
+  defaultLeft: boolean,
+  side: Uint8Array,
+  scratch: Uint32Array,
+): number {
+  // side[b] = 1 when bin b goes left: a table lookup instead of a branch per row.
+  for (let b = 0; b < 256; b++) side[b] = b <= bin ? 1 : 0;
+  side[MISSING_BIN] = defaultLeft ? 1 : 0;
+  let nl = begin;
+  let nr = begin;
+  for (let k = begin; k < end; k++) {
+    const i = rows[k]!;
+    const left = side[column[i]!]!;
+    // Write to both sides, advance one (branch-free); nl <= k, so no unread row is overwritten.
+    rows[nl] = i;
+    scratch[nr] = i;
+    nl += left;
+    nr += 1 - left;
+  }
+  rows.set(scratch.subarray(begin, nr), nl);
+  return nl;
+}
+
+/**
  * margin[i] += the tree's value for each row i of rows[begin, end), found as the grower found its
  * own rows' leaves: the rows are partitioned node by node (reordering them, scratch[begin, end)
  * the other side), reading one column-major feature per split — a pass per level, no walk per row.
@@ -912,20 +946,16 @@ function addTreePartitioned(
       continue;
     }
     const column = columns.subarray(f * columnRows, (f + 1) * columnRows);
-    const bin = binThreshold[node]!;
-    for (let b = 0; b < 256; b++) side[b] = b <= bin ? 1 : 0;
-    side[MISSING_BIN] = defaultLeft[node] === 1 ? 1 : 0;
-    let nl = begin;
-    let nr = begin;
-    for (let k = begin; k < end; k++) {
-      const i = rows[k]!;
-      const goLeft = side[column[i]!]!;
-      rows[nl] = i;
-      scratch[nr] = i;
-      nl += goLeft;
-      nr += 1 - goLeft;
-    }
-    rows.set(scratch.subarray(begin, nr), nl);
+    const nl = partitionRows(
+      rows,
+      begin,
+      end,
+      column,
+      binThreshold[node]!,
+      defaultLeft[node] === 1,
+      side,
+      scratch,
+    );
     stack.push(left[node]!, begin, nl, right[node]!, nl, end);
   }
 }
@@ -1441,24 +1471,9 @@ class TreeGrower {
   }
 
   private partition(rowIdx: Uint32Array, begin: number, end: number, s: Split): number {
-    const { columns, scratch, side } = this;
-    const column = columns.subarray(s.feature * this.scratch.length, (s.feature + 1) * this.scratch.length);
-    // side[b] = 1 when bin b goes left: a table lookup instead of a branch per row.
-    for (let b = 0; b < 256; b++) side[b] = b <= s.bin ? 1 : 0;
-    side[MISSING_BIN] = s.defaultLeft ? 1 : 0;
-    let nl = begin;
-    let nr = 0;
-    for (let k = begin; k < end; k++) {
-      const i = rowIdx[k]!;
-      const left = side[column[i]!]!;
-      // Write to both sides, advance one (branch-free); nl <= k, so no unread row is overwritten.
-      rowIdx[nl] = i;
-      scratch[nr] = i;
-      nl += left;
-      nr += 1 - left;
-    }
-    rowIdx.set(scratch.subarray(0, nr), nl);
-    return nl;
+    const n = this.scratch.length;
+    const column = this.columns.subarray(s.feature * n, (s.feature + 1) * n);
+    return partitionRows(rowIdx, begin, end, column, s.bin, s.defaultLeft, this.side, this.scratch);
   }
 }
 
