@@ -41,12 +41,13 @@ function serve(a: HistogramArrays, seen: number): void {
     const op = ctrl[OP]!;
     if (op >= OP_PASS) {
       const p = a.passes;
-      runRowPass(p, a.rowIdx, op - OP_PASS, ctrl[BEGIN]!, ctrl[END]!, ctrl[BEGIN2]!, ctrl[END2]!, p.counts);
+      runRowPass(p, a.rowIdx, op - OP_PASS, ctrl[BEGIN]!, ctrl[END]!, ctrl[BEGIN2]!, ctrl[END2]!);
     } else if (op === OP_BUILD) {
       const nf = ctrl[NF]!;
       for (let q = 0; q < nf; q++) feats[q] = ctrl[FEATS + q]!;
       const f = feats.subarray(0, nf);
-      const { bins, stride, cols, rowIdx, gh, packed } = a;
+      const { bins, stride, cols, rowIdx, gh } = a;
+      const packed = a.passes.packed;
       buildHistogram(a.hists, at, bins, stride, cols, rowIdx, ctrl[BEGIN]!, ctrl[END]!, gh, f, 0, nf, packed);
     }
     Atomics.store(ctrl, DONE, seq);

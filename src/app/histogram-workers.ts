@@ -79,7 +79,8 @@ export function startHistogramWorkers(threads = defaultThreads()): ThreadedHisto
       const size = a.stride * HISTOGRAM_FEATURE_STRIDE;
       const at = slot * size;
       const partAt = a.partSlot * size;
-      const { hists, bins, stride, cols, rowIdx, gh, packed } = a;
+      const { hists, bins, stride, cols, rowIdx, gh } = a;
+      const packed = a.passes.packed;
       const mid = histogramHalves(begin, end);
       if (!parallel || mid < 0) {
         buildNodeHistogram(

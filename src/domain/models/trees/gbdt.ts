@@ -84,9 +84,9 @@ export interface HistogramBuilder {
   bind(arrays: HistogramArrays): void;
   build(slot: number, begin: number, end: number, feats: Int32Array): void;
   /**
-   * Optional: starts the second half of a row pass on another thread — `gradientPass(passes,
-   * begin, end)` (its result in passes.out[0]) or `treePass(passes, begin, end, begin2, end2, 2)`;
-   * the learner runs the first half meanwhile, then calls `joinRowPass`.
+   * Optional: starts the second half of a row pass (one of the `ROW_PASS_` numbers) on another
+   * thread, i.e. `runRowPass(passes, rowIdx, pass, begin, end, begin2, end2)`; the learner runs
+   * the first half meanwhile, then calls `joinRowPass`.
    */
   startRowPass?(pass: number, begin: number, end: number, begin2: number, end2: number): void;
   joinRowPass?(): void;
@@ -102,8 +102,6 @@ export interface HistogramArrays {
   readonly cols: number;
   /** Gradient and hessian of row i at 2i, 2i + 1. */
   readonly gh: Float64Array;
-  /** With quantised gradients: row i's packed levels (see `packGradients`), which the histograms sum instead of `gh`. */
-  readonly packed: Float64Array | null;
   /** The rows of the tree being grown, each node's a range of it. */
   readonly rowIdx: Uint32Array;
   /** `slots` histograms of stride · 512 values each. */
@@ -111,7 +109,7 @@ export interface HistogramArrays {
   readonly slots: number;
   /** The slot free for a node's second half (never one of the learner's). */
   readonly partSlot: number;
-  /** What the row passes use. */
+  /** What the row passes use; with quantised gradients, `passes.packed` is what the histograms sum instead of `gh`. */
   readonly passes: RowPassArrays;
 }
 
@@ -200,7 +198,10 @@ export interface EvalSet {
   readonly labels: Float64Array;
   readonly weights: Float64Array | null;
   readonly margin: Float64Array;
-  /** The rows, reordered by each tree's partition, and its scratch. */
+  /**
+   * The rows, reordered by each tree's partition (each fixed half of it keeps the same rows as
+   * that half of `rows`), and its scratch.
+   */
   readonly work: Uint32Array;
   readonly scratch: Uint32Array;
 }
@@ -258,12 +259,15 @@ export const ROW_PASS_GRADIENTS = 1;
 export const ROW_PASS_TREE = 2;
 /** Row pass: GOSS buckets of trainRows[begin, end), counted into `counts`. */
 export const ROW_PASS_GOSS_COUNT = 3;
-/** Row pass: GOSS's rows of trainRows[begin, end), into `selected` (their count in out[4]). */
-export const ROW_PASS_GOSS_SELECT = 5;
 /** Row pass: packed levels of the sampled rows rowIdx[begin, end) (rowIdx: the histograms' rows). */
 export const ROW_PASS_PACK = 4;
+/** Row pass: GOSS's rows of trainRows[begin, end), into `selected` (their count in out[4]). */
+export const ROW_PASS_GOSS_SELECT = 5;
 
-/** Runs a row pass over its range(s); `second` says which half's result slots it writes. */
+/**
+ * Runs the second half of a row pass (on the builder's other thread), its results where the
+ * learner reads them: out[0], out[2..3], out[4], `counts`, `selected`.
+ */
 export function runRowPass(
   a: RowPassArrays,
   rowIdx: Uint32Array,
@@ -272,11 +276,10 @@ export function runRowPass(
   end: number,
   begin2: number,
   end2: number,
-  counts: Int32Array,
 ): void {
   if (pass === ROW_PASS_GRADIENTS) a.out[0] = gradientPass(a, begin, end);
   else if (pass === ROW_PASS_TREE) treePass(a, begin, end, begin2, end2, 2);
-  else if (pass === ROW_PASS_GOSS_COUNT) gossCountPass(a, begin, end, counts);
+  else if (pass === ROW_PASS_GOSS_COUNT) gossCountPass(a, begin, end, a.counts);
   else if (pass === ROW_PASS_PACK) packPass(a, rowIdx, begin, end);
   else if (pass === ROW_PASS_GOSS_SELECT)
     a.out[4] = gossSelectPass(a, begin, end, a.params[8]!, a.selected, 0);
@@ -325,13 +328,17 @@ export function trainGradientBoosting(
   const alloc = (bytes: number): ArrayBuffer | SharedArrayBuffer =>
     builder !== undefined ? builder.allocate(bytes) : new ArrayBuffer(bytes);
   // Everything a row pass reads or writes is allocated by the builder (other threads see it).
-  const shared = <T extends Float64Array | Uint32Array | Uint8Array>(a: T): T => {
-    if (builder === undefined) return a;
-    const copy = new (a.constructor as new (b: ArrayBuffer | SharedArrayBuffer) => T)(alloc(a.byteLength));
-    copy.set(a as never);
-    return copy;
+  const copy = <T extends Float64Array | Uint32Array | Uint8Array>(a: T): T => {
+    const c = new (a.constructor as new (b: ArrayBuffer | SharedArrayBuffer) => T)(alloc(a.byteLength));
+    c.set(a as never);
+    return c;
   };
+  /** `a` itself without a builder (read only), else a copy the builder allocated. */
+  const shared = <T extends Float64Array | Uint32Array | Uint8Array>(a: T): T =>
+    builder === undefined ? a : copy(a);
   const bins = binMatrix(data, bounds, stride, new Uint8Array(alloc(data.rows * stride)));
+  const trainLabels = shared(labels);
+  const trainWeights = weights !== undefined ? shared(weights) : null;
   const baseScore = prior(labels, weights, trainRows, p.objective);
   const margin = new Float64Array(alloc(8 * data.rows)).fill(baseScore);
   // Column-major copy of the bins: partitioning rows by a split reads one feature of scattered
@@ -367,7 +374,7 @@ export function trainGradientBoosting(
       labels: shared(v.labels),
       weights: v.weights !== undefined ? shared(v.weights) : null,
       margin: new Float64Array(alloc(8 * v.data.rows)).fill(baseScore),
-      work: new Uint32Array(alloc(4 * v.data.rows)),
+      work: copy(rows),
       scratch: new Uint32Array(alloc(4 * v.data.rows)),
     };
   } else if (validRows !== null && validRows.length > 0) {
@@ -375,10 +382,10 @@ export function trainGradientBoosting(
       columns,
       columnRows: data.rows,
       rows: shared(validRows),
-      labels: shared(labels),
-      weights: weights !== undefined ? shared(weights) : null,
+      labels: trainLabels,
+      weights: trainWeights,
       margin,
-      work: new Uint32Array(alloc(4 * validRows.length)),
+      work: copy(validRows),
       scratch: new Uint32Array(alloc(4 * validRows.length)),
     };
   }
@@ -390,17 +397,12 @@ export function trainGradientBoosting(
   // Every tree's rows are a prefix of this buffer, partitioned in place by node.
   const sampleBuf = new Uint32Array(alloc(4 * trainRows.length));
   const maxNodes = 2 * p.maxLeaves;
-  const split0 = builder?.startRowPass !== undefined;
+  const split = builder?.startRowPass !== undefined ? builder : undefined;
   const passes: RowPassArrays = {
     objective: p.objective,
     trainRows: shared(trainRows),
-    labels: evalSet !== null && evalSet.margin === margin ? evalSet.labels : shared(labels),
-    weights:
-      evalSet !== null && evalSet.margin === margin
-        ? evalSet.weights
-        : weights !== undefined
-          ? shared(weights)
-          : null,
+    labels: trainLabels,
+    weights: trainWeights,
     margin,
     gh,
     columns,
@@ -419,12 +421,11 @@ export function trainGradientBoosting(
     },
     codes: new Uint16Array(alloc(2 * (p.goss !== null ? trainRows.length : 0))),
     counts: new Int32Array(alloc(4 * GOSS_BUCKETS)),
-    selected: new Uint32Array(alloc(4 * (p.goss !== null && split0 ? trainRows.length : 0))),
+    selected: new Uint32Array(alloc(4 * (p.goss !== null && split !== undefined ? trainRows.length : 0))),
     packed,
     params: new Float64Array(alloc(8 * 16)),
     out: new Float64Array(alloc(8 * 8)),
   };
-  const split = split0 ? builder : undefined;
   if (builder !== undefined) {
     // Live histograms: at most one per leaf, and the one being built.
     const slots = p.maxLeaves + 2;
@@ -434,7 +435,6 @@ export function trainGradientBoosting(
       stride,
       cols: data.cols,
       gh,
-      packed,
       rowIdx: sampleBuf,
       hists,
       slots,
@@ -468,7 +468,6 @@ export function trainGradientBoosting(
       if (gossCounts !== null && round >= gossWarmup) {
         passes.params[0] = maxGradient > 0 ? (GOSS_BUCKETS - 1) / maxGradient : 0;
         split?.startRowPass!(ROW_PASS_GOSS_COUNT, gMid, nTrain, 0, 0);
-        gossCounts.fill(0);
         gossCountPass(passes, 0, split !== undefined ? gMid : nTrain, gossCounts);
         if (split !== undefined) {
           split.joinRowPass!();
@@ -516,7 +515,7 @@ export function trainGradientBoosting(
       }
       // The training rows left out (passes.grown[k] = 0) are listed by each half of the pass.
       const nOut = rowIdx.length < nTrain ? nTrain : 0;
-      if (nOut > 0 || nEval > 0) {
+      if (nOut > 0 || evalSet !== null) {
         setPassTree(passes.tree, tree, binThreshold);
         const oMid = nOut >>> 1;
         const eMid = nEval >>> 1;
@@ -861,7 +860,6 @@ export function treePass(
   const e = a.eval;
   if (e === null) return;
   const { rows, work, weights, margin, labels } = e;
-  work.set(rows.subarray(begin2, end2), begin2);
   if (end2 > begin2)
     addTreePartitioned(a.tree, e.columns, e.columnRows, work, begin2, end2, e.scratch, margin);
   let sw = 0;
