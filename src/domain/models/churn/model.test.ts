@@ -10,14 +10,17 @@ import {
   churnMetrics,
   churnModelFromJSON,
   churnModelToJSON,
+  CHURN_BOOSTING,
   explainChurn,
   featureDrift,
   MIN_REASON_CONTRIBUTION,
   predictChurn,
   rankChurnContributions,
   scoreWithReasons,
+  sizedBoosting,
   trainChurnModel,
 } from './model.js';
+import { trainGradientBoosting } from '../trees/gbdt.js';
 
 const names = CHURN_FEATURES.map((f) => f.name);
 const col = (name: string): number => names.indexOf(name);
@@ -39,6 +42,27 @@ function synthetic(n: number, seed: number): { data: FeatureMatrix; labels: Floa
   }
   return { data: { values, rows: n, cols: p, featureNames: names }, labels };
 }
+
+describe('sizedBoosting', () => {
+  it('grows stumps on small stores, depth 4 above 5,000 rows, and GOSS from 200,000', () => {
+    expect(sizedBoosting(4999)).toEqual({ maxDepth: 2, minChildWeight: 50 });
+    expect(sizedBoosting(199_999)).toEqual({ maxDepth: 4, minChildWeight: 50 });
+    expect(sizedBoosting(1000)).toMatchObject({ minChildWeight: 10 });
+    expect(sizedBoosting(200_000)).toEqual({
+      maxDepth: 4,
+      minChildWeight: 50,
+      subsample: 1,
+      goss: { topRate: 0.2, otherRate: 0.1 },
+      quantizedGradients: true,
+    });
+  });
+
+  it('gives the large-store settings the learner accepts (GOSS replaces the 80% row sample)', () => {
+    const { data, labels } = synthetic(2000, 9);
+    const options = { ...CHURN_BOOSTING, ...sizedBoosting(200_000), rounds: 15, seed: 1 };
+    expect(trainGradientBoosting(data, labels, options).model.trees.length).toBe(15);
+  });
+});
 
 describe('the churn model', () => {
   const train = synthetic(3000, 1);

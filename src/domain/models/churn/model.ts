@@ -95,13 +95,26 @@ export const CHURN_BOOSTING: Omit<BoostingOptions, 'validation'> = {
   earlyStoppingRounds: 15,
 };
 
+/** From this many rows that grow the trees, {@link sizedBoosting} samples them by GOSS. */
+export const GOSS_MIN_ROWS = 200_000;
+
 /**
  * Settings that depend on the number of rows: on small stores (under 5,000 rows) stumps of depth
  * 2 generalise better (CDNOW: holdout AUC 0.77 at depth 2 against 0.75 at depth 4); a child needs
- * at least 1% of the rows (5 to 50) of hessian weight.
+ * at least 1% of the rows (5 to 50) of hessian weight. On large stores (≥ 200,000 rows) each tree
+ * grows on a GOSS sample (the 20% largest gradients and 10% of the rest, reweighted) with
+ * quantised gradients instead of 80% of the rows: 1.6× faster on 1M customers with the same
+ * holdout AUC (docs/MODELS.md, "Large stores"); below 200k rows the GOSS models stopped earlier
+ * and were worse (105k rows: AUC 0.814 against 0.821).
  */
 export function sizedBoosting(rows: number): Partial<BoostingOptions> {
-  return { maxDepth: rows < 5000 ? 2 : 4, minChildWeight: Math.min(50, Math.max(5, Math.round(rows / 100))) };
+  return {
+    maxDepth: rows < 5000 ? 2 : 4,
+    minChildWeight: Math.min(50, Math.max(5, Math.round(rows / 100))),
+    ...(rows >= GOSS_MIN_ROWS
+      ? { subsample: 1, goss: { topRate: 0.2, otherRate: 0.1 }, quantizedGradients: true }
+      : {}),
+  };
 }
 
 /** Isotonic calibration needs this many held-out rows; with fewer, Platt scaling (2 parameters). */
