@@ -93,7 +93,7 @@ describe('fitLogisticRegression', () => {
     expect(sampled.iterations).toBeLessThanOrEqual(2 * exact.iterations + 2);
     expect(Math.abs(sampled.intercept - exact.intercept)).toBeLessThan(1e-7);
     for (let j = 0; j < 6; j++) expect(Math.abs(sampled.coefficients[j]! - exact.coefficients[j]!)).toBeLessThan(1e-7);
-    // The default samples only above 65,536 rows: here it is the exact fit, bit for bit.
+    // The default samples only above 32,768 rows: here it is the exact fit, bit for bit.
     expect(fitLogisticRegression(data, y, { l2: 1, weights: w })).toEqual(exact);
     expect(() => fitLogisticRegression(data, y, { hessianRows: 0 })).toThrow(/hessianRows/);
   });
