@@ -38,7 +38,8 @@ const customers = Number(args.customers);
 const testRows = Number(args['test-rows']);
 const seed = Number(args.seed);
 const threads = Number(args.threads);
-if (!(customers >= 100 && testRows >= 100)) throw new Error('--customers and --test-rows must be at least 100');
+if (!(customers >= 100 && testRows >= 100))
+  throw new Error('--customers and --test-rows must be at least 100');
 
 const generated = performance.now();
 const all = synthesise(customers + testRows, Number(args.cols), seed);
@@ -100,6 +101,8 @@ console.log(
   `threads: ${threads}; data: synthetic (bench/support/tree-problem.ts, seed ${seed}), ${customers} customers × ${cols} features` +
     ` + ${testRows} test rows, generated in ${generateSeconds.toFixed(2)} s\n`,
 );
-console.log('| train the churn model | customers | fit / validation / calibration | trees | seconds | CPU s | test AUC | baseline AUC |');
+console.log(
+  '| train the churn model | customers | fit / validation / calibration | trees | seconds | CPU s | test AUC | baseline AUC |',
+);
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of table) console.log(`| ${r.join(' | ')} |`);

@@ -36,4 +36,3 @@ export function synthesise(rows: number, cols: number, seed: number): Dataset {
   }
   return { x: { values, rows, cols, featureNames: Array.from({ length: cols }, (_, j) => `f${j}`) }, y };
 }
-

@@ -7,7 +7,9 @@ import { trainChurnModelOnCores } from './churn-training.js';
 function problem(rows: number, seed: number, shared: boolean): { x: FeatureMatrix; y: Float64Array } {
   const r = createRandom(seed);
   const cols = 9;
-  const values = new Float64Array(shared ? new SharedArrayBuffer(8 * rows * cols) : new ArrayBuffer(8 * rows * cols));
+  const values = new Float64Array(
+    shared ? new SharedArrayBuffer(8 * rows * cols) : new ArrayBuffer(8 * rows * cols),
+  );
   const y = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) values[i * cols + j] = j % 4 === 0 && r.chance(0.05) ? NaN : r.normal();

@@ -22,7 +22,11 @@ function baselineResult(worker: Worker): Promise<LogisticRegressionModel> {
     let settled = false;
     worker.on(
       'message',
-      (m: { type: 'done'; baseline: LogisticRegressionModel } | { type: 'error'; message: string; stack?: string }) => {
+      (
+        m:
+          | { type: 'done'; baseline: LogisticRegressionModel }
+          | { type: 'error'; message: string; stack?: string },
+      ) => {
         settled = true;
         if (m.type === 'done') resolve(m.baseline);
         else {

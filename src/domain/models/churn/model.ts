@@ -124,7 +124,10 @@ const REFERENCE_ROWS = 2000;
 /** The given rows of `m`, in that order, in an array of `m`'s own type (the same numbers). */
 function take(m: FeatureMatrix, rows: ArrayLike<number>): FeatureMatrix {
   const { cols, values: from } = m;
-  const values = from instanceof Float32Array ? new Float32Array(rows.length * cols) : new Float64Array(rows.length * cols);
+  const values =
+    from instanceof Float32Array
+      ? new Float32Array(rows.length * cols)
+      : new Float64Array(rows.length * cols);
   for (let i = 0, o = 0; i < rows.length; i++) {
     for (let k = rows[i]! * cols, end = k + cols; k < end; k++, o++) values[o] = from[k]!;
   }
@@ -222,7 +225,10 @@ export function trainChurnTrees(
 }
 
 /** The churn model of `trees` with its `baseline`. */
-export function withBaseline(trees: ChurnTreesResult, baseline: LogisticRegressionModel): ChurnTrainingResult {
+export function withBaseline(
+  trees: ChurnTreesResult,
+  baseline: LogisticRegressionModel,
+): ChurnTrainingResult {
   const { featureNames, windowDays, trees: model, calibration, reference } = trees.model;
   return { ...trees, model: { featureNames, windowDays, trees: model, calibration, baseline, reference } };
 }

@@ -75,7 +75,14 @@ describe('fitLogisticRegression', () => {
     const w = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       const a = r.normal();
-      const x = [a, a + r.normal(0, 0.5), r.normal(3, 2), r.next(), r.chance(0.1) ? NaN : r.normal(), r.normal()];
+      const x = [
+        a,
+        a + r.normal(0, 0.5),
+        r.normal(3, 2),
+        r.next(),
+        r.chance(0.1) ? NaN : r.normal(),
+        r.normal(),
+      ];
       const eta = -0.5 + 0.8 * x[0]! - 0.6 * x[1]! + 0.2 * x[2]! + (x[4]! === x[4]! ? 0.5 * x[4]! : 0);
       y[i] = r.chance(1 / (1 + Math.exp(-eta))) ? 1 : 0;
       w[i] = 0.5 + r.next();
@@ -92,7 +99,8 @@ describe('fitLogisticRegression', () => {
     expect(sampled.iterations).toBeGreaterThanOrEqual(exact.iterations);
     expect(sampled.iterations).toBeLessThanOrEqual(2 * exact.iterations + 2);
     expect(Math.abs(sampled.intercept - exact.intercept)).toBeLessThan(1e-7);
-    for (let j = 0; j < 6; j++) expect(Math.abs(sampled.coefficients[j]! - exact.coefficients[j]!)).toBeLessThan(1e-7);
+    for (let j = 0; j < 6; j++)
+      expect(Math.abs(sampled.coefficients[j]! - exact.coefficients[j]!)).toBeLessThan(1e-7);
     // The default samples only above 32,768 rows: here it is the exact fit, bit for bit.
     expect(fitLogisticRegression(data, y, { l2: 1, weights: w })).toEqual(exact);
     expect(() => fitLogisticRegression(data, y, { hessianRows: 0 })).toThrow(/hessianRows/);
