@@ -1,9 +1,8 @@
 /**
  * Training the churn model as `patron churn train` does (src/domain/models/churn/model.ts
- * `trainChurnModel`, on every core as src/app/churn-training.ts runs it): N customers × C features
- * split 70/15/15 into rows that grow the trees, rows that stop them early and rows that calibrate
- * the probabilities, plus the logistic-regression baseline (on its own thread meanwhile); the
- * histograms on two threads (src/app/histogram-workers.ts). The data
+ * `trainChurnModel`): N customers × C features split 70/15/15 into rows that grow the trees, rows
+ * that stop them early and rows that calibrate the probabilities, plus the logistic-regression
+ * baseline; the histograms built on the machine's cores (src/app/histogram-workers.ts). The data
  * is bench/trees.ts's seeded synthetic problem; the AUC is on further rows no step saw.
  *
  *   npx tsx bench/churn-train.ts [--customers N] [--cols C] [--test-rows T] [--seed K]
@@ -17,8 +16,7 @@ import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startHistogramWorkers } from '../src/app/histogram-workers.js';
 import { defaultThreads } from '../src/app/tree-shap-workers.js';
-import { trainChurnModelOnCores } from '../src/app/churn-training.js';
-import { predictChurn } from '../src/domain/models/churn/model.js';
+import { predictChurn, trainChurnModel } from '../src/domain/models/churn/model.js';
 import { rocAuc } from '../src/domain/models/evaluate/metrics.js';
 import { predictProbability } from '../src/domain/models/linear/logistic-regression.js';
 import type { BoostingOptions } from '../src/domain/models/trees/gbdt.js';
@@ -64,16 +62,11 @@ const table: string[][] = [];
 for (const v of variants) {
   const t = performance.now();
   const c = process.cpuUsage();
-  const trained = await trainChurnModelOnCores(
-    train,
-    trainLabels,
-    {
-      windowDays: 90,
-      seed,
-      boosting: { ...v.boosting, ...(histograms !== undefined ? { histogramBuilder: histograms } : {}) },
-    },
-    threads,
-  );
+  const trained = trainChurnModel(train, trainLabels, {
+    windowDays: 90,
+    seed,
+    boosting: { ...v.boosting, ...(histograms !== undefined ? { histogramBuilder: histograms } : {}) },
+  });
   const u = process.cpuUsage(c);
   const wall = (performance.now() - t) / 1000;
   const auc = rocAuc(testLabels, predictChurn(trained.model, test));

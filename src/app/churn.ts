@@ -32,7 +32,6 @@ import {
   featureDrift,
   trainChurnModel,
   type ChurnMetrics,
-  type ChurnTrainingResult,
   type ChurnModel,
   type ChurnModelJson,
   type ChurnReason,
@@ -44,30 +43,28 @@ import { featureImportance } from '../domain/models/trees/model.js';
 import type { FeatureMatrix } from '../domain/models/trees/feature-matrix.js';
 import { err, ok, type Result } from '../domain/result.js';
 import { formatDay, parseDay } from './evaluate-models.js';
-import { trainChurnModelOnCores } from './churn-training.js';
+import { startHistogramWorkers } from './histogram-workers.js';
 import { rankChurnInWorkers } from './tree-shap-workers.js';
 
 /** From this many customers, training and scoring use every core (worker threads). */
 export const PARALLEL_MIN_CUSTOMERS = 50_000;
 
-/**
- * {@link runChurnEvaluation} with, for a large store, the model trained on every core
- * ({@link trainChurnModelOnCores}: the same model).
- */
+/** {@link runChurnEvaluation}, building the histograms on every core for a large store. */
 async function runChurnEvaluationOnCores(
   histories: readonly CustomerHistory[],
   options: ChurnSplitOptions,
 ): Promise<Result<ChurnRun, ChurnError>> {
-  if (histories.length < PARALLEL_MIN_CUSTOMERS) return runChurnEvaluation(histories, options);
-  const built = buildChurnDataset(histories, options);
-  if (!built.ok) return built;
-  const dataset = built.value;
-  const trained = await trainChurnModelOnCores(dataset.train.matrix, dataset.train.labels, {
-    windowDays: dataset.windowDays,
-    seed: options.seed ?? 42,
-    ...(options.boosting ? { boosting: options.boosting } : {}),
-  });
-  return ok(churnRun(dataset, trained));
+  if (histories.length < PARALLEL_MIN_CUSTOMERS || options.boosting?.histogramBuilder !== undefined)
+    return runChurnEvaluation(histories, options);
+  const histograms = startHistogramWorkers();
+  try {
+    return runChurnEvaluation(histories, {
+      ...options,
+      boosting: { ...options.boosting, histogramBuilder: histograms },
+    });
+  } finally {
+    await histograms.close();
+  }
 }
 
 /** Where the churn use cases read histories from (store/churn-history-repository.ts). */
@@ -310,19 +307,14 @@ export function runChurnEvaluation(
   const built = buildChurnDataset(histories, options);
   if (!built.ok) return built;
   const dataset = built.value;
-  const trained = trainChurnModel(dataset.train.matrix, dataset.train.labels, {
-    windowDays: dataset.windowDays,
+  const { split, train, test, windowDays } = dataset;
+  const trained = trainChurnModel(train.matrix, train.labels, {
+    windowDays,
     seed: options.seed ?? 42,
     ...(options.boosting ? { boosting: options.boosting } : {}),
   });
-  return ok(churnRun(dataset, trained));
-}
-
-/** The model trained on `dataset` and its evaluation on the holdout. */
-function churnRun(dataset: ChurnDataset, trained: ChurnTrainingResult): ChurnRun {
-  const { split, train, test, windowDays } = dataset;
   const metrics = churnMetrics(trained.model, test.matrix, test.labels);
-  return {
+  return ok({
     model: trained.model,
     dataset,
     evaluation: {
@@ -344,7 +336,7 @@ function churnRun(dataset: ChurnDataset, trained: ChurnTrainingResult): ChurnRun
         .slice(0, 8)
         .map((f) => ({ feature: f.feature, gain: f.gain })),
     },
-  };
+  });
 }
 
 /** `patron evaluate`'s churn section: loads the histories and runs {@link runChurnEvaluation}. */

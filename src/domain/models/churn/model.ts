@@ -134,78 +134,49 @@ function take(m: FeatureMatrix, rows: ArrayLike<number>): FeatureMatrix {
   return { values, rows: rows.length, cols, featureNames: m.featureNames };
 }
 
-/** The rows of {@link trainChurnModel}'s seeded 70/15/15 split, by their use. */
-export interface ChurnSplitRows {
-  /** Every row in the split's shuffled order: fit, then validation, then calibration. */
-  readonly order: Uint32Array;
-  readonly fit: Uint32Array;
-  readonly validation: Uint32Array;
-  readonly calibration: Uint32Array;
-}
-
-/** The seeded 70/15/15 split of `rows` rows (a Fisher–Yates shuffle); throws if a part is too small. */
-export function churnSplit(rows: number, seed: number): ChurnSplitRows {
+/**
+ * Trains on `data`/`labels` (one row per customer at the training cut-off): a seeded 70/15/15
+ * split into rows that grow the trees, rows that stop them early (validation log-loss) and rows
+ * that calibrate the margins (isotonic with ≥ 2,000 of them, else Platt). The baseline is fitted
+ * on the fit and validation rows.
+ */
+export function trainChurnModel(
+  data: FeatureMatrix,
+  labels: Float64Array,
+  options: ChurnTrainingOptions,
+): ChurnTrainingResult {
+  const seed = options.seed ?? 0;
   const rng = createRandom(seed);
-  const order = Uint32Array.from({ length: rows }, (_, i) => i);
+  const order = Uint32Array.from({ length: data.rows }, (_, i) => i);
   for (let i = order.length - 1; i > 0; i--) {
     const j = rng.int(i + 1);
     [order[i], order[j]] = [order[j]!, order[i]!];
   }
-  const nFit = Math.floor(rows * 0.7);
-  const nVal = Math.floor(rows * 0.15);
-  const split = {
-    order,
-    fit: order.subarray(0, nFit),
-    validation: order.subarray(nFit, nFit + nVal),
-    calibration: order.subarray(nFit + nVal),
-  };
-  if (split.fit.length < 10 || split.validation.length < 5 || split.calibration.length < 5) {
-    throw new RangeError(`too few rows to train a churn model (${rows})`);
+  const nFit = Math.floor(data.rows * 0.7);
+  const nVal = Math.floor(data.rows * 0.15);
+  const fitRows = order.subarray(0, nFit);
+  const valRows = order.subarray(nFit, nFit + nVal);
+  const calRows = order.subarray(nFit + nVal);
+  if (fitRows.length < 10 || valRows.length < 5 || calRows.length < 5) {
+    throw new RangeError(`too few rows to train a churn model (${data.rows})`);
   }
-  return split;
-}
-
-const pick = (labels: Float64Array, rows: Uint32Array): Float64Array =>
-  Float64Array.from(rows, (r) => labels[r]!);
-
-/** The churn model's logistic-regression baseline: fitted on the fit and validation rows of the split. */
-export function fitChurnBaseline(
-  data: FeatureMatrix,
-  labels: Float64Array,
-  seed = 0,
-): LogisticRegressionModel {
-  const { order, fit, validation } = churnSplit(data.rows, seed);
-  const baseRows = order.subarray(0, fit.length + validation.length);
-  return fitLogisticRegression(take(data, baseRows), pick(labels, baseRows), { l2: 1 });
-}
-
-/** {@link trainChurnModel}'s result without the baseline (for a caller that fits it at the same time). */
-export interface ChurnTreesResult extends Omit<ChurnTrainingResult, 'model'> {
-  readonly model: Omit<ChurnModel, 'baseline'>;
-}
-
-/** Everything {@link trainChurnModel} does but the baseline ({@link fitChurnBaseline}). */
-export function trainChurnTrees(
-  data: FeatureMatrix,
-  labels: Float64Array,
-  options: ChurnTrainingOptions,
-): ChurnTreesResult {
-  const seed = options.seed ?? 0;
-  const { order, fit: fitRows, validation: valRows, calibration: calRows } = churnSplit(data.rows, seed);
+  const pick = (rows: Uint32Array): Float64Array => Float64Array.from(rows, (r) => labels[r]!);
   const fit = take(data, fitRows);
   const val = take(data, valRows);
   const cal = take(data, calRows);
-  const trained = trainGradientBoosting(fit, pick(labels, fitRows), {
+  const trained = trainGradientBoosting(fit, pick(fitRows), {
     ...CHURN_BOOSTING,
     ...sizedBoosting(fitRows.length),
     ...options.boosting,
     seed,
-    validation: { data: val, labels: pick(labels, valRows) },
+    validation: { data: val, labels: pick(valRows) },
   });
   const margins = predictRaw(trained.model, cal);
-  const calLabels = pick(labels, calRows);
+  const calLabels = pick(calRows);
   const calibration =
     calRows.length >= ISOTONIC_MIN_ROWS ? fitIsotonic(margins, calLabels) : fitPlatt(margins, calLabels);
+  const baseRows = order.subarray(0, nFit + nVal);
+  const baseline = fitLogisticRegression(take(data, baseRows), pick(baseRows), { l2: 1 });
   const refRows = order.subarray(0, Math.min(REFERENCE_ROWS, order.length));
   const reference = data.featureNames.map((_, j) =>
     Float64Array.from(refRows, (r) => data.values[r * data.cols + j]!),
@@ -216,36 +187,13 @@ export function trainChurnTrees(
       windowDays: options.windowDays,
       trees: trained.model,
       calibration,
+      baseline,
       reference,
     },
     trees: trained.bestRounds,
     stoppedEarly: trained.stoppedEarly,
     rows: { fit: fitRows.length, validation: valRows.length, calibration: calRows.length },
   };
-}
-
-/** The churn model of `trees` with its `baseline`. */
-export function withBaseline(
-  trees: ChurnTreesResult,
-  baseline: LogisticRegressionModel,
-): ChurnTrainingResult {
-  const { featureNames, windowDays, trees: model, calibration, reference } = trees.model;
-  return { ...trees, model: { featureNames, windowDays, trees: model, calibration, baseline, reference } };
-}
-
-/**
- * Trains on `data`/`labels` (one row per customer at the training cut-off): a seeded 70/15/15
- * split ({@link churnSplit}) into rows that grow the trees, rows that stop them early (validation
- * log-loss) and rows that calibrate the margins (isotonic with ≥ 2,000 of them, else Platt). The
- * baseline is fitted on the fit and validation rows.
- */
-export function trainChurnModel(
-  data: FeatureMatrix,
-  labels: Float64Array,
-  options: ChurnTrainingOptions,
-): ChurnTrainingResult {
-  const trees = trainChurnTrees(data, labels, options);
-  return withBaseline(trees, fitChurnBaseline(data, labels, options.seed ?? 0));
 }
 
 export function churnModelToJSON(m: ChurnModel): ChurnModelJson {
