@@ -12,7 +12,6 @@
  * gradients) instead of the large-store GOSS + quantised gradients that `sizedBoosting` picks from
  * 200,000 fit rows.
  */
-import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startHistogramWorkers } from '../src/app/histogram-workers.js';
 import { defaultThreads } from '../src/app/tree-shap-workers.js';
@@ -20,7 +19,7 @@ import { predictChurn, trainChurnModel } from '../src/domain/models/churn/model.
 import { rocAuc } from '../src/domain/models/evaluate/metrics.js';
 import { predictProbability } from '../src/domain/models/linear/logistic-regression.js';
 import type { BoostingOptions } from '../src/domain/models/trees/gbdt.js';
-import { synthesise } from './support/tree-problem.js';
+import { machineLine, synthesise } from './support/tree-problem.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -85,11 +84,7 @@ for (const v of variants) {
 }
 await histograms?.close();
 
-console.log(
-  `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, node ${process.version}, load average ${loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')}`,
-);
+console.log(machineLine());
 console.log(
   `threads: ${threads}; data: synthetic (bench/support/tree-problem.ts, seed ${seed}), ${customers} customers × ${cols} features` +
     ` + ${testRows} test rows, generated in ${generateSeconds.toFixed(2)} s\n`,

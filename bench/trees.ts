@@ -19,7 +19,7 @@
  */
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { rocAuc } from '../src/domain/models/evaluate/metrics.js';
 import type { FeatureMatrix } from '../src/domain/models/trees/feature-matrix.js';
@@ -40,7 +40,7 @@ import { treeDepth } from '../src/domain/models/trees/tree.js';
 import { TreeShapExplainer } from '../src/domain/models/trees/tree-shap.js';
 import { startHistogramWorkers } from '../src/app/histogram-workers.js';
 import { defaultThreads, explainInWorkers } from '../src/app/tree-shap-workers.js';
-import { synthesise, type Dataset } from './support/tree-problem.js';
+import { machineLine, synthesise, type Dataset } from './support/tree-problem.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -355,11 +355,7 @@ if (shapRows > 0) {
 }
 
 await histograms?.close();
-console.log(
-  `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, node ${process.version}, load average ${loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')}`,
-);
+console.log(machineLine());
 console.log(
   `threads: ${threads}; data: ${args.csv ?? 'synthetic'} ${n} rows × ${data.x.cols} features; trees kept ${result.bestRounds}` +
     ` of ${result.validationLoss.length} (early stop: ${result.stoppedEarly}); best validation logloss ` +

@@ -1,4 +1,5 @@
 /** The seeded synthetic binary problem of bench/trees.ts and bench/churn-train.ts. */
+import { cpus, loadavg } from 'node:os';
 import type { FeatureMatrix } from '../../src/domain/models/trees/feature-matrix.js';
 import { createRandom } from '../../src/domain/random.js';
 
@@ -35,4 +36,11 @@ export function synthesise(rows: number, cols: number, seed: number): Dataset {
     for (let j = 0; j < cols; j++) values[i * cols + j] = j % 7 === 0 && r.chance(0.05) ? NaN : row[j]!;
   }
   return { x: { values, rows, cols, featureNames: Array.from({ length: cols }, (_, j) => `f${j}`) }, y };
+}
+
+/** The machine line both tree benches print first: cores, CPU model, node, load average. */
+export function machineLine(): string {
+  return `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, node ${process.version}, load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`;
 }
