@@ -67,7 +67,7 @@ describe('fitLogisticRegression', () => {
 
   it('reaches the same optimum with the Hessian estimated on a sample of the rows', () => {
     // 20k rows, 6 correlated features (one with missing values), weighted: the exact Newton fit
-    // and the subsampled-Hessian one (1,000 rows) must agree to 1e-7, and both satisfy ∇L = 0.
+    // and the subsampled-Hessian one (1,000 rows) must agree to 1e-7.
     const r = createRandom(11);
     const n = 20_000;
     const rows: number[][] = [];

@@ -181,7 +181,8 @@ export function fitLogisticRegression(
     // Relative to the objective as well: a sum over n rows resolves changes of about n·ε only, and
     // a subsampled Hessian approaches the optimum linearly, not in one quadratic jump.
     if (decrement / 2 < Math.max(tolerance, 1e-13 * Math.abs(f))) {
-      // Inside the quadratic region: one last full step squares the remaining error.
+      // One last full step: with the exact Hessian it squares the remaining error, with a sampled
+      // one it shrinks it by about √(p/m).
       for (let k = 0; k < d; k++) beta[k]! -= step[k]!;
       converged = true;
       iterations++;
